@@ -98,7 +98,13 @@ type Error struct {
 	Type    ErrorType       `json:"type"`
 	Message string          `json:"message"`
 	Details json.RawMessage `json:"details,omitempty"`
+
+	cause error // what made the client answer Unavailable; never sent
 }
+
+// Unwrap answers the cause of an Unavailable error made by the client (for example
+// context.DeadlineExceeded), or nil.
+func (e *Error) Unwrap() error { return e.cause }
 
 func (e *Error) Error() string {
 	if e.Message == "" {

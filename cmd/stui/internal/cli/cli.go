@@ -103,6 +103,12 @@ func usage(w io.Writer) {
 	fmt.Fprint(w, `  help       this text; 'stui help COMMAND' for one command
   version    print stui's version
 
+flags of ping, eval, inspect and sessions:
+  --endpoint E    the image's STUI endpoint (default tcp://127.0.0.1:4044, or env STUI_ENDPOINT)
+  --token-file F  the file holding the image's token (default: env STUI_TOKEN)
+  --timeout D     give up after D, e.g. 500ms, 10s
+  --json          print the image's answer as JSON
+
 exit codes:
   0  success
   1  the image answered an error (syntax, evaluation, not found), or check found problems

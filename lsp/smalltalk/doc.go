@@ -1,0 +1,45 @@
+// Package smalltalk parses Pharo Smalltalk source without asking Pharo: the scanner,
+// parser and syntax tree behind stui-lsp's understanding of a document and behind
+// `stui check`.
+//
+// Start with [Parse], which takes the content and a [Kind] (from [KindOf], which looks at
+// the file name and content):
+//
+//   - [Tonel]: a class, trait, extension or package file as Pharo 12 writes it (also the
+//     older symbol form): an optional class comment, a definition `Class { #name : 'Foo',
+//     ... }`, then methods `{ #category : 'accessing' } Foo >> bar [ ... ]` and
+//     `Foo class >> baz: x [ ... ]` (`classSide` in traits).
+//   - [Script]: playground code, temporaries and statements.
+//   - [Chunk]: a chunk-format file-out with `!` delimiters and `methodsFor:` chunks.
+//
+// Parse never fails and never panics. It answers a [File] whose definitions
+// ([File.Classes]), methods ([File.Methods]) and scripts ([File.Scripts]) cover the
+// input, and [File.Errors]: each syntax error with its byte range and a message a person
+// understands. One bad statement or method never hides the rest: the parser resumes at the
+// next statement, and in Tonel files at the next method (a body's end is found by
+// matching brackets token by token, so `]` in strings, comments and `$]` is harmless).
+//
+// Every node has a byte range ([Span]); convert to LSP positions with
+// lsp/internal/position. The nodes are [Variable], [Literal], [LiteralArray],
+// [DynamicArray], [Block], [Sequence], [Assignment], [Send] (a receiver and a [Message]),
+// [Cascade], [Return], [Paren], [Pragma], [BadExpr], [Method] and [ClassDef]; walk them
+// with [Inspect].
+//
+// Queries for the language server:
+//
+//   - [File.NodeAt]: the path of nodes at an offset.
+//   - [File.StatementsIn]: the statements covered by a selection, or the statement at the
+//     cursor, and the byte range to evaluate.
+//   - [File.EnclosingMethod], [File.EnclosingClass]: the method (class, side, selector,
+//     category, body range) and class definition an offset belongs to.
+//   - [File.IdentifierAt]: an identifier classified as a global (class reference),
+//     temporary, argument, instance or class variable, workspace variable, pseudo-variable
+//     or selector part (with the full selector); every [Variable] carries its [IdentKind].
+//   - [File.Sends]: every message sent, with its full selector and its receiver.
+//   - [File.Symbols]: the outline: classes, categories, instance- and class-side methods.
+//
+// Editing: [File.Reparse] reparses a Tonel file after an edit inside one method body,
+// reusing the other methods, and falls back to a full parse otherwise.
+//
+// The package lsp/smalltalk/check builds `stui check` on top of this package.
+package smalltalk

@@ -1,0 +1,252 @@
+package lsp
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"go.lsp.dev/protocol"
+	"go.lsp.dev/uri"
+	"go.uber.org/zap"
+)
+
+// folder is a workspace folder and its settings. The default folder (Path "") holds the
+// documents outside every folder.
+type folder struct {
+	URI  protocol.DocumentURI
+	Path string
+	Name string
+	Opts Options
+}
+
+// workspace holds the folders and the settings.
+type workspace struct {
+	mu       sync.Mutex      // guards the fields below
+	scanned  map[string]bool // folder paths indexed already
+	folders  []*folder       // sorted by path, longest first
+	defaults Options         // settings of the default folder, and of folders the client has none for
+}
+
+func newWorkspace() *workspace {
+	return &workspace{defaults: DefaultOptions(), scanned: map[string]bool{}}
+}
+
+// scanWorkspace indexes the files of the folders not indexed yet.
+func (s *server) scanWorkspace(ctx context.Context) {
+	var todo []folder
+	s.ws.mu.Lock()
+	for _, f := range s.ws.folders {
+		if !s.ws.scanned[f.Path] {
+			s.ws.scanned[f.Path] = true
+			todo = append(todo, *f)
+		}
+	}
+	s.ws.mu.Unlock()
+	s.wsIdx.scan(ctx, s.logger, todo)
+}
+
+func (w *workspace) setInitial(fs []protocol.WorkspaceFolder, opts Options) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.defaults = opts
+	w.folders = nil
+	for _, f := range fs {
+		w.addLocked(f)
+	}
+}
+
+func (w *workspace) addLocked(f protocol.WorkspaceFolder) {
+	p := uri.URI(f.URI).Filename()
+	for _, have := range w.folders {
+		if have.Path == p {
+			return
+		}
+	}
+	w.folders = append(w.folders, &folder{URI: protocol.DocumentURI(f.URI), Path: p, Name: f.Name, Opts: w.defaults})
+	sort.Slice(w.folders, func(i, j int) bool { return len(w.folders[i].Path) > len(w.folders[j].Path) })
+}
+
+// list answers a copy of the folders.
+func (w *workspace) list() []folder {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	out := make([]folder, len(w.folders))
+	for i, f := range w.folders {
+		out[i] = *f
+	}
+	return out
+}
+
+// folderOf answers the folder holding path, or the default folder.
+func (w *workspace) folderOf(path string) folder {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if path != "" {
+		for _, f := range w.folders {
+			if path == f.Path || strings.HasPrefix(path, f.Path+string(filepath.Separator)) {
+				return *f
+			}
+		}
+	}
+	return folder{Opts: w.defaults}
+}
+
+// setOptions sets the defaults and, per folder path, the folders' options.
+func (w *workspace) setOptions(defaults Options, perFolder map[string]Options) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.defaults = defaults
+	for _, f := range w.folders {
+		if o, ok := perFolder[f.Path]; ok {
+			f.Opts = o
+		} else {
+			f.Opts = defaults
+		}
+	}
+}
+
+// parseOptions decodes raw (the `stui` section, or an object holding it under "stui") on
+// top of base, and fills what is left unset or invalid with the defaults.
+func parseOptions(base Options, raw json.RawMessage) (Options, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || string(raw) == "null" {
+		return base.normalized(), nil
+	}
+	var wrapper map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &wrapper); err != nil {
+		return base.normalized(), fmt.Errorf("stui settings: %w", err)
+	}
+	if inner, ok := wrapper["stui"]; ok {
+		raw = inner
+	}
+	opts := base
+	if err := json.Unmarshal(raw, &opts); err != nil {
+		return base.normalized(), fmt.Errorf("stui settings: %w", err)
+	}
+	return opts.normalized(), nil
+}
+
+// normalized answers o with zero or negative values replaced by the defaults.
+func (o Options) normalized() Options {
+	d := DefaultOptions()
+	if o.Endpoint == "" {
+		o.Endpoint = d.Endpoint
+	}
+	pos := func(v *int, def int) {
+		if *v <= 0 {
+			*v = def
+		}
+	}
+	pos(&o.Deadlines.Request, d.Deadlines.Request)
+	pos(&o.Deadlines.Evaluate, d.Deadlines.Evaluate)
+	pos(&o.Deadlines.Hover, d.Deadlines.Hover)
+	pos(&o.Budget.Bytes, d.Budget.Bytes)
+	pos(&o.Budget.Elements, d.Budget.Elements)
+	pos(&o.Budget.Depth, d.Budget.Depth)
+	if o.Diagnostics.Delay < 0 {
+		o.Diagnostics.Delay = d.Diagnostics.Delay
+	}
+	return o
+}
+
+func ms(v int) time.Duration { return time.Duration(v) * time.Millisecond }
+
+func (o Options) requestDeadline() time.Duration  { return ms(o.Deadlines.Request) }
+func (o Options) evaluateDeadline() time.Duration { return ms(o.Deadlines.Evaluate) }
+func (o Options) hoverDeadline() time.Duration    { return ms(o.Deadlines.Hover) }
+func (o Options) diagnosticDelay() time.Duration  { return ms(o.Diagnostics.Delay) }
+
+// optionsFor answers the settings of the document's folder.
+func (s *server) optionsFor(d *document) Options { return s.ws.folderOf(d.Path).Opts }
+
+// configurationTimeout bounds a workspace/configuration round trip.
+const configurationTimeout = 5 * time.Second
+
+// loadConfiguration pulls the `stui` section for the default scope and every folder, when
+// the client answers workspace/configuration; otherwise the initializationOptions (or the
+// last didChangeConfiguration settings) stay. Then the live side follows the settings.
+func (s *server) loadConfiguration(ctx context.Context) {
+	defer s.scanWorkspace(ctx)
+	defer s.live.reconfigure()
+	s.stateMu.Lock()
+	pull := s.clientCaps.Workspace != nil && s.clientCaps.Workspace.Configuration
+	s.stateMu.Unlock()
+	if !pull {
+		return
+	}
+	folders := s.ws.list()
+	items := []protocol.ConfigurationItem{{Section: "stui"}}
+	for _, f := range folders {
+		items = append(items, protocol.ConfigurationItem{ScopeURI: uri.URI(f.URI), Section: "stui"})
+	}
+	var result []json.RawMessage
+	if err := s.call(ctx, configurationTimeout, protocol.MethodWorkspaceConfiguration, &protocol.ConfigurationParams{Items: items}, &result); err != nil {
+		s.logger.Info("workspace/configuration failed; using initializationOptions", zap.Error(err))
+		return
+	}
+	if len(result) != len(items) {
+		s.logger.Warn("workspace/configuration answered the wrong number of items; using initializationOptions",
+			zap.Int("asked", len(items)), zap.Int("got", len(result)))
+		return
+	}
+	base := s.initialOptions()
+	defaults, err := parseOptions(base, result[0])
+	if err != nil {
+		s.logger.Warn("invalid stui settings; using the defaults", zap.Error(err))
+	}
+	per := map[string]Options{}
+	for i, f := range folders {
+		o, err := parseOptions(defaults, result[i+1])
+		if err != nil {
+			s.logger.Warn("invalid stui settings for a folder; using the workspace's", zap.String("folder", f.Path), zap.Error(err))
+		}
+		per[f.Path] = o
+	}
+	s.ws.setOptions(defaults, per)
+}
+
+func (s *server) DidChangeConfiguration(ctx context.Context, params *protocol.DidChangeConfigurationParams) error {
+	// Clients that push settings send them here; clients that are pulled from send null.
+	if params.Settings != nil {
+		raw, _ := json.Marshal(params.Settings)
+		if opts, err := parseOptions(DefaultOptions(), raw); err == nil && !bytes.Equal(bytes.TrimSpace(raw), []byte("null")) {
+			s.stateMu.Lock()
+			s.initOpts = raw
+			s.stateMu.Unlock()
+			s.ws.setOptions(opts, nil)
+		} else if err != nil {
+			s.logger.Warn("didChangeConfiguration: invalid stui settings; keeping the current ones", zap.Error(err))
+		}
+	}
+	go s.loadConfiguration(s.ctx)
+	return nil
+}
+
+func (s *server) DidChangeWorkspaceFolders(ctx context.Context, params *protocol.DidChangeWorkspaceFoldersParams) error {
+	s.ws.mu.Lock()
+	for _, r := range params.Event.Removed {
+		p := uri.URI(r.URI).Filename()
+		for i, f := range s.ws.folders {
+			if f.Path == p {
+				s.ws.folders = append(s.ws.folders[:i], s.ws.folders[i+1:]...)
+				break
+			}
+		}
+	}
+	for _, a := range params.Event.Added {
+		s.ws.addLocked(a)
+	}
+	s.ws.mu.Unlock()
+	go s.loadConfiguration(s.ctx)
+	return nil
+}
+
+func (s *server) DidChangeWatchedFiles(ctx context.Context, params *protocol.DidChangeWatchedFilesParams) error {
+	return nil
+}
