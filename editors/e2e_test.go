@@ -118,7 +118,7 @@ func nvim(t *testing.T, f fixture, name string) string {
 }
 
 func TestNeovim(t *testing.T) {
-	for _, name := range []string{"positions", "print_it", "do_it", "inspect", "syntax_error", "server_diagnostics", "hover_code_action"} {
+	for _, name := range []string{"positions", "print_it", "do_it", "inspect", "syntax_error", "interrupt", "server_diagnostics", "hover_code_action"} {
 		t.Run(name, func(t *testing.T) {
 			nvim(t, newFixture(t), name)
 		})
@@ -152,7 +152,7 @@ func TestVSCodeProtocol(t *testing.T) {
 		t.Skip("editors/vscode/node_modules is missing: run npm ci in editors/vscode")
 	}
 	f := newFixture(t)
-	if out, err := run(t, 2*time.Minute, os.Environ(), dir, node, filepath.Join("node_modules", "typescript", "bin", "tsc"), "-p", "."); err != nil {
+	if out, err := run(t, 5*time.Minute, os.Environ(), dir, node, filepath.Join("node_modules", "typescript", "bin", "tsc"), "-p", "."); err != nil {
 		t.Fatalf("tsc: %v\n%s", err, out)
 	}
 	out, err := run(t, 2*time.Minute, f.env(), dir, node, "--test", "--test-reporter=tap", filepath.Join("out", "test", "e2e.test.js"))

@@ -85,9 +85,9 @@ func (s *server) ExecuteCommand(ctx context.Context, params *protocol.ExecuteCom
 	case CmdInspect:
 		return withEvalArgs(ctx, s, arg, s.inspectIt)
 	case CmdInterrupt:
-		return withEvalArgs(ctx, s, arg, s.interruptCmd)
+		return withSessionArgs(ctx, s, arg, s.interruptCmd)
 	case CmdRestartSession:
-		return withEvalArgs(ctx, s, arg, s.restartSession)
+		return withSessionArgs(ctx, s, arg, s.restartSession)
 	}
 	return nil, jsonrpc2.Errorf(jsonrpc2.InvalidParams, "stui-lsp: unknown command %q; the commands are %v", params.Command, Commands)
 }
@@ -102,6 +102,33 @@ func withEvalArgs[R any](ctx context.Context, s *server, raw json.RawMessage, f 
 		return nil, jsonrpc2.Errorf(jsonrpc2.InvalidParams, "%v", err)
 	}
 	return f(ctx, d, a)
+}
+
+// SessionArgs is the argument of the session commands: a document (open or not) or a
+// folder (path or file: URI; "" is the default session).
+type SessionArgs struct {
+	URI    protocol.DocumentURI `json:"uri"`
+	Folder *string              `json:"folder"`
+}
+
+func withSessionArgs[R any](ctx context.Context, s *server, raw json.RawMessage, f func(context.Context, folder) (R, error)) (any, error) {
+	var a SessionArgs
+	if len(raw) == 0 || json.Unmarshal(raw, &a) != nil || (a.URI == "" && a.Folder == nil) {
+		return nil, jsonrpc2.Errorf(jsonrpc2.InvalidParams, `stui-lsp: the command takes one argument {"uri"} or {"folder"}`)
+	}
+	if a.Folder != nil {
+		p := *a.Folder
+		if strings.HasPrefix(p, "file:") {
+			p = uri.URI(p).Filename()
+		}
+		fo := s.ws.folderOf(p)
+		if fo.Path != p {
+			fo = s.ws.folderOf("") // not a folder: the default session
+		}
+		return f(ctx, fo)
+	}
+	path, _ := filePath(a.URI)
+	return f(ctx, s.ws.folderOf(path))
 }
 
 // evalSource answers the code to evaluate for a: the selection, or the statement at the
@@ -141,12 +168,11 @@ func (s *server) evaluate(ctx context.Context, d *document, title, code string, 
 	end := s.startProgress(ctx, title, firstLine(code), cancelEval)
 	defer end()
 	c.statusOf(f.Path, "evaluating")
-	defer c.statusOf(f.Path, "connected")
+	defer c.statusOf(f.Path, "")
 
-	var interrupted sync.WaitGroup
+	interrupted := make(chan struct{})
 	stop := context.AfterFunc(ctx, func() {
-		interrupted.Add(1)
-		defer interrupted.Done()
+		defer close(interrupted)
 		ictx, cancel := context.WithTimeout(context.Background(), f.Opts.requestDeadline())
 		defer cancel()
 		if _, err := sess.Interrupt(ictx); err != nil {
@@ -162,7 +188,7 @@ func (s *server) evaluate(ctx context.Context, d *document, title, code string, 
 		err = run(ectx, sess)
 	}
 	if !stop() {
-		interrupted.Wait()
+		<-interrupted // the interrupt was sent (or failed) before the answer
 	}
 	c.observe(err)
 	if err != nil {
@@ -292,8 +318,6 @@ func (s *server) canShowDocument() bool {
 	return w != nil && w.ShowDocument != nil && w.ShowDocument.Support
 }
 
-var inspections atomic.Int64
-
 // showInspection writes the inspection as a readable text file and asks the client to
 // open it (window/showDocument): this works in any client.
 func (s *server) showInspection(code string, r *bridge.InspectResult) {
@@ -314,7 +338,7 @@ func (s *server) showInspection(code string, r *bridge.InspectResult) {
 			fmt.Fprintf(&b, "  … %d more\n", r.IndexedSize-shown)
 		}
 	}
-	name := fmt.Sprintf("inspect-%d.txt", inspections.Add(1))
+	name := fmt.Sprintf("inspect-%d.txt", s.inspections.Add(1))
 	path, err := s.writeScratch(name, b.String())
 	if err != nil {
 		s.logger.Warn("Inspect it: cannot write the inspection", zap.Error(err))
@@ -366,8 +390,7 @@ func (s *server) removeScratch() {
 	}
 }
 
-func (s *server) interruptCmd(ctx context.Context, d *document, a EvalArgs) (*bridge.InterruptResult, error) {
-	f := s.ws.folderOf(d.Path)
+func (s *server) interruptCmd(ctx context.Context, f folder) (*bridge.InterruptResult, error) {
 	ctx, cancel := context.WithTimeout(ctx, f.Opts.requestDeadline())
 	defer cancel()
 	_, sess, err := s.live.session(ctx, f)
@@ -386,8 +409,7 @@ type RestartResult struct {
 	SessionID string `json:"sessionId"`
 }
 
-func (s *server) restartSession(ctx context.Context, d *document, a EvalArgs) (*RestartResult, error) {
-	f := s.ws.folderOf(d.Path)
+func (s *server) restartSession(ctx context.Context, f folder) (*RestartResult, error) {
 	ctx, cancel := context.WithTimeout(ctx, f.Opts.requestDeadline())
 	defer cancel()
 	sess, err := s.live.restart(ctx, f)
@@ -428,8 +450,13 @@ func (s *server) inspectRequest(ctx context.Context, p *InspectRequest) (*bridge
 // progress tokens made by the server, and the cancel function of each.
 var progressSeq atomic.Int64
 
-// startProgress reports work through $/progress when the client supports it: begin now,
-// end when the answer returned is called. The client's cancel button calls cancel.
+// progressDelay is how long an evaluation runs before it reports progress: quick ones
+// (most) cost the client nothing.
+const progressDelay = 200 * time.Millisecond
+
+// startProgress reports work through $/progress when the client supports it: begin once
+// the work has run for progressDelay, end when the answer returned is called. The
+// client's cancel button calls cancel.
 func (s *server) startProgress(ctx context.Context, title, message string, cancel context.CancelFunc) (end func()) {
 	s.stateMu.Lock()
 	ok := s.clientCaps.Window != nil && s.clientCaps.Window.WorkDoneProgress
@@ -437,18 +464,35 @@ func (s *server) startProgress(ctx context.Context, title, message string, cance
 	if !ok {
 		return func() {}
 	}
-	token := fmt.Sprintf("stui-%d", progressSeq.Add(1))
-	if err := s.call(ctx, clientCallTimeout, protocol.MethodWorkDoneProgressCreate, map[string]any{"token": token}, nil); err != nil {
-		s.baseLog.Debug("progress not created", zap.Error(err))
-		return func() {}
-	}
-	s.progressMu.Lock()
-	s.progress[token] = cancel
-	s.progressMu.Unlock()
-	s.notify(protocol.MethodProgress, map[string]any{"token": token, "value": map[string]any{
-		"kind": "begin", "title": title, "message": message, "cancellable": true,
-	}})
+	var mu sync.Mutex // guards token and ended, and orders begin before end
+	token, ended := "", false
+	t := time.AfterFunc(progressDelay, func() {
+		tok := fmt.Sprintf("stui-%d", progressSeq.Add(1))
+		if err := s.call(ctx, clientCallTimeout, protocol.MethodWorkDoneProgressCreate, map[string]any{"token": tok}, nil); err != nil {
+			s.baseLog.Debug("progress not created", zap.Error(err))
+			return
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if ended {
+			return
+		}
+		token = tok
+		s.progressMu.Lock()
+		s.progress[tok] = cancel
+		s.progressMu.Unlock()
+		s.notify(protocol.MethodProgress, map[string]any{"token": tok, "value": map[string]any{
+			"kind": "begin", "title": title, "message": message, "cancellable": true,
+		}})
+	})
 	return func() {
+		t.Stop()
+		mu.Lock()
+		defer mu.Unlock()
+		ended = true
+		if token == "" {
+			return
+		}
 		s.progressMu.Lock()
 		delete(s.progress, token)
 		s.progressMu.Unlock()
@@ -458,11 +502,8 @@ func (s *server) startProgress(ctx context.Context, title, message string, cance
 
 // WorkDoneProgressCancel cancels the work of a progress the server started.
 func (s *server) WorkDoneProgressCancel(ctx context.Context, params *protocol.WorkDoneProgressCancelParams) error {
-	raw, _ := json.Marshal(params.Token)
-	var token any
-	_ = json.Unmarshal(raw, &token)
 	s.progressMu.Lock()
-	cancel := s.progress[fmt.Sprint(token)]
+	cancel := s.progress[params.Token.String()]
 	s.progressMu.Unlock()
 	if cancel != nil {
 		cancel()

@@ -10,7 +10,7 @@ import (
 
 // maxCompletions caps a completion list; a longer one is marked incomplete so that the
 // client asks again as the user types.
-const maxCompletions = 200
+const maxCompletions = 100
 
 // Completion answers classes, selectors and variables from the local index of the image
 // and from the workspace's files: it never waits for the image.

@@ -76,9 +76,19 @@ func (s *server) implementorLocations(ctx context.Context, f folder, selector st
 		if err != nil {
 			break // the deadline passed: answer what we have
 		}
-		out = append(out, loc)
+		out = appendLocation(out, loc)
 	}
 	return out, nil
+}
+
+// appendLocation appends loc unless out has it.
+func appendLocation(out []protocol.Location, loc protocol.Location) []protocol.Location {
+	for _, l := range out {
+		if l == loc {
+			return out
+		}
+	}
+	return append(out, loc)
 }
 
 // imageMethodLocation writes a method's source from the image to a read-only scratch file.
@@ -201,7 +211,7 @@ func (s *server) References(ctx context.Context, params *protocol.ReferenceParam
 		if err != nil {
 			break
 		}
-		out = append(out, loc)
+		out = appendLocation(out, loc)
 	}
 	return out, nil
 }
@@ -217,11 +227,14 @@ func (s *server) workspaceSenders(selector string) ([]protocol.Location, map[str
 			return
 		}
 		seen[u] = true
-		for _, m := range d.file().Methods {
-			smalltalk.Inspect(m, func(n smalltalk.Node) bool {
+		for _, r := range roots(d.file()) {
+			m, _ := r.(*smalltalk.Method)
+			smalltalk.Inspect(r, func(n smalltalk.Node) bool {
 				if msg, ok := n.(*smalltalk.Message); ok && msg.Selector == selector && len(msg.Parts) > 0 {
 					out = append(out, protocol.Location{URI: u, Range: d.lspRange(msg.Parts[0])})
-					methods[className(m.Class, m.Meta)+">>"+m.Selector] = true
+					if m != nil {
+						methods[className(m.Class, m.Meta)+">>"+m.Selector] = true
+					}
 				}
 				return true
 			})

@@ -3,6 +3,7 @@ package lsp
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -108,8 +109,8 @@ func (s *server) checkSaved(ctx context.Context, d *document) {
 	}
 }
 
-// methodSource answers a Tonel method's source as the image compiles it (the pattern, a
-// newline, the body) and a function mapping a character offset in it back to a byte
+// methodSource answers a Tonel method's source as the image keeps it (the pattern, then
+// the body between the brackets without its last newline) and a function mapping a character offset in it back to a byte
 // offset in the file.
 func methodSource(src []byte, m *smalltalk.Method) (string, func(int) int) {
 	if len(m.Parts) == 0 || m.BodyLoc.Len() < 0 || m.BodyLoc.End > len(src) {
@@ -121,8 +122,8 @@ func methodSource(src []byte, m *smalltalk.Method) (string, func(int) int) {
 		return "", nil
 	}
 	pattern := string(src[patStart:patEnd])
-	body := string(src[m.BodyLoc.Start:m.BodyLoc.End])
-	code := pattern + "\n" + body
+	body := strings.TrimSuffix(strings.TrimSuffix(string(src[m.BodyLoc.Start:m.BodyLoc.End]), "\n"), "\r")
+	code := pattern + body
 	toFile := func(chars int) int {
 		// characters -> bytes in code
 		b := 0
@@ -133,7 +134,7 @@ func methodSource(src []byte, m *smalltalk.Method) (string, func(int) int) {
 		if b <= len(pattern) {
 			return patStart + b
 		}
-		return m.BodyLoc.Start + min(b-len(pattern)-1, len(body))
+		return m.BodyLoc.Start + min(b-len(pattern), len(body))
 	}
 	return code, toFile
 }

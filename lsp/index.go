@@ -110,10 +110,15 @@ func (c *imageConn) refreshIndex() {
 	defer x.refreshing.Store(false)
 	classes, selectors, err := c.loadIndex(c.ctx)
 	if err != nil {
-		c.s.logger.Info("the completion index was not refreshed", zap.Error(err))
-		return
+		c.s.logger.Info("the completion index was not (fully) refreshed", zap.Error(err))
+		if classes == nil {
+			return
+		}
 	}
 	x.set(classes, selectors)
+	if c.s.cfg.onIndexed != nil {
+		c.s.cfg.onIndexed()
+	}
 	c.s.baseLog.Debug("completion index refreshed", zap.Int("classes", len(classes)), zap.Int("selectors", len(selectors)))
 }
 
@@ -140,7 +145,8 @@ func (c *imageConn) loadIndex(ctx context.Context) ([]indexedClass, []string, er
 		err := c.call(ctx, c.opts.requestDeadline(), bridge.ListSelectors,
 			&bridge.ListSelectorsParams{Offset: offset, Limit: selectorPage}, &res)
 		if err != nil {
-			return nil, nil, err
+			// Keep the classes: completion of class names still works.
+			return classes, nil, err
 		}
 		selectors = append(selectors, res.Selectors...)
 		offset += len(res.Selectors)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"go.lsp.dev/jsonrpc2"
 	"go.lsp.dev/protocol"
@@ -134,11 +135,16 @@ func (s *server) Initialized(ctx context.Context, params *protocol.InitializedPa
 	return nil
 }
 
-func (s *server) Shutdown(ctx context.Context) error {
+// markShutdown records the shutdown request; the handler then releases the images.
+func (s *server) markShutdown() {
 	s.stateMu.Lock()
 	s.state = stateShutdown
 	s.shutdown = true
 	s.stateMu.Unlock()
+}
+
+func (s *server) Shutdown(ctx context.Context) error {
+	s.markShutdown()
 	s.live.close()
 	return nil
 }
@@ -147,19 +153,38 @@ func (s *server) Exit(ctx context.Context) error {
 	s.stateMu.Lock()
 	s.state = stateExited
 	s.stateMu.Unlock()
-	// Closing the connection ends Serve once the pending replies are written.
+	// Let the requests in flight (shutdown's among them) write their replies, within a
+	// bound, then close the connection, which ends Serve.
+	done := make(chan struct{})
+	go func() { s.inflight.Wait(); close(done) }()
+	t := time.NewTimer(exitGrace)
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C:
+		s.logger.Warn("exit: requests still running are abandoned")
+	}
 	return s.conn.Close()
 }
 
-// initialOptions answers the options given in initializationOptions, on the defaults.
+// exitGrace bounds how long exit waits for the replies of requests in flight.
+const exitGrace = 2 * time.Second
+
+// initialOptions answers the options given in initializationOptions and then pushed
+// with didChangeConfiguration, on the defaults.
 func (s *server) initialOptions() Options {
 	s.stateMu.Lock()
-	raw := s.initOpts
+	raw, pushed := s.initOpts, s.pushedOpts
 	s.stateMu.Unlock()
 	opts, err := parseOptions(DefaultOptions(), raw)
 	if err != nil {
 		s.logger.Warn("initializationOptions are not valid stui settings; using the defaults", zap.Error(err))
-		return DefaultOptions()
+		opts = DefaultOptions()
+	}
+	if pushed != nil {
+		if p, err := parseOptions(opts, pushed); err == nil {
+			opts = p
+		}
 	}
 	return opts
 }

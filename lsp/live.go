@@ -35,17 +35,21 @@ var errLiveClosed = errors.New("stui-lsp is shutting down")
 // conn answers the connection for the folder's settings, making it on first use.
 func (l *live) conn(f folder) (*imageConn, error) {
 	l.mu.Lock()
-	defer l.mu.Unlock()
 	if l.closed {
+		l.mu.Unlock()
 		return nil, errLiveClosed
 	}
 	c := l.conns[f.Opts.Endpoint]
-	if c == nil {
+	created := c == nil
+	if created {
 		c = newImageConn(l.s, f.Opts)
 		l.conns[f.Opts.Endpoint] = c
+	}
+	l.mu.Unlock()
+	c.use(f.Path)
+	if created {
 		c.start()
 	}
-	c.use(f.Path)
 	return c, nil
 }
 
@@ -126,10 +130,15 @@ type imageConn struct {
 	pharoVersion string          // from the last ping
 	folders      map[string]bool // folder paths using this connection ("" is the default)
 	tokenErr     error
+	closed       bool // set by close: no goroutine may be started (wg.Add) after it
 }
 
 func newImageConn(s *server, opts Options) *imageConn {
 	token, err := bridge.ReadToken("", opts.TokenFile)
+	if err == nil && token == "" && opts.Image.Path != "" {
+		// stui-lsp starts the image: it can choose the token itself.
+		token = newToken()
+	}
 	ctx, cancel := context.WithCancel(s.ctx)
 	c := &imageConn{
 		s:    s,
@@ -157,28 +166,41 @@ func (c *imageConn) start() {
 	if c.tokenErr != nil {
 		c.s.showMessage(protocol.MessageTypeError, "STUI: %v. Set stui.tokenFile to a readable file holding the image's token, or set $STUI_TOKEN.", c.tokenErr)
 	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed {
+		return
+	}
 	if c.sup != nil {
 		c.wg.Add(1)
 		go func() { defer c.wg.Done(); c.sup.run(c.ctx) }()
 	}
-	c.mu.Lock()
 	c.pinging = true
-	c.mu.Unlock()
 	c.wg.Add(1)
 	go func() { defer c.wg.Done(); c.ping(c.ctx) }()
 }
 
 func (c *imageConn) close() {
+	c.mu.Lock()
+	c.closed = true
+	c.mu.Unlock()
 	c.cancel()
 	c.wg.Wait()
 	c.sessions.close()
 	_ = c.client.Close()
 }
 
+// use records that a folder uses the connection; a folder new to a connection whose
+// state is known is told it.
 func (c *imageConn) use(folderPath string) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
+	known := c.folders[folderPath]
 	c.folders[folderPath] = true
+	state := c.state
+	c.mu.Unlock()
+	if !known && state != connUnknown {
+		c.statusOf(folderPath, "")
+	}
 }
 
 // pingDeadline bounds one availability probe.
@@ -242,7 +264,7 @@ func (c *imageConn) markUnavailable(err error) {
 	c.state, c.reason = connUnavailable, err.Error()
 	tell := !c.told
 	c.told = true
-	startPinger := !c.pinging && c.ctx.Err() == nil
+	startPinger := !c.pinging && !c.closed
 	if startPinger {
 		c.pinging = true
 		c.wg.Add(1)
@@ -304,10 +326,16 @@ func (c *imageConn) status(state, reason string) {
 	}
 }
 
-// statusOf sends stui/status for one folder.
+// statusOf sends stui/status for one folder; state "" is the connection's state.
 func (c *imageConn) statusOf(folder, state string) {
 	c.mu.Lock()
 	v := c.pharoVersion
+	if state == "" {
+		state = c.state.String()
+		if c.state == connUnknown {
+			state = "disconnected" // not probed yet: the contract knows no third state
+		}
+	}
 	c.mu.Unlock()
 	c.s.notify(MethodStatus, &StatusParams{Folder: folder, State: state, PharoVersion: v})
 }

@@ -1,6 +1,7 @@
 package lsp
 
 import (
+	"bytes"
 	"sort"
 	"strings"
 
@@ -183,7 +184,34 @@ func (s *server) statementAt(d *document, offset int) (start, end int, ok bool) 
 		})
 	}
 	if !found {
-		return 0, 0, false
+		// After the statement's period, or past its end on the same line: the statement
+		// that ends last before the cursor on that line.
+		src := d.Text()
+		var last smalltalk.Span
+		for _, r := range roots(f) {
+			smalltalk.Inspect(r, func(n smalltalk.Node) bool {
+				var seq *smalltalk.Sequence
+				switch n := n.(type) {
+				case *smalltalk.Sequence:
+					seq = n
+				case *smalltalk.Method:
+					seq = n.Body
+				}
+				if seq != nil {
+					for _, st := range seq.Statements {
+						sp := st.Span()
+						if sp.End <= offset && sp.End >= last.End && !bytes.ContainsAny(src[sp.End:offset], "\n\r") {
+							last, found = sp, true
+						}
+					}
+				}
+				return true
+			})
+		}
+		if !found {
+			return 0, 0, false
+		}
+		best = last
 	}
 	return best.Start, best.End, true
 }

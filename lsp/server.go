@@ -5,9 +5,16 @@
 // The server runs go.lsp.dev/protocol's types over its own handler chain (see handle):
 // notifications run inline in wire order, each request runs in its own goroutine and can
 // be cancelled with $/cancelRequest, panics are recovered, and errors travel only in
-// replies so that the connection never closes because of one request. The feature
-// families live in one file each: lifecycle.go, textsync.go, hover.go, completion.go,
-// definition.go, actions.go, workspace.go, symbols.go, unimplemented.go.
+// replies so that the connection never closes because of one request; the framing
+// (internal/framing) answers malformed input with an error and keeps reading.
+//
+// The feature families live in one file each: lifecycle.go, textsync.go (and
+// diagnostics.go), hover.go, completion.go, definition.go (and references), actions.go
+// (code actions, commands, stui/inspect, progress), workspace.go (folders, settings),
+// symbols.go (outline, folding, selection ranges, workspace symbols), unimplemented.go.
+// The image side: live.go (one connection per endpoint, availability, stui/status),
+// sessions.go (a bridge.Registry per image), index.go (the completion index),
+// supervisor.go and launcher.go (images stui-lsp starts). parse.go adapts the parser.
 package lsp
 
 import (
@@ -18,6 +25,7 @@ import (
 	"io"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.lsp.dev/jsonrpc2"
@@ -41,7 +49,10 @@ type Config struct {
 	// stui-lsp finds its sessions again); empty: bridge.DefaultStateFile().
 	StateDir string
 
-	panicOn string // tests: the handler of this method panics
+	panicOn   string        // tests: the handler of this method panics
+	onIndexed func()        // tests: called after each refresh of the completion index
+	onServer  func(*server) // tests: told the server Serve made
+	onScanned func()        // tests: called after each scan of the workspace folders
 }
 
 // ErrExitWithoutShutdown is answered by Serve when the client sent exit before shutdown;
@@ -54,6 +65,9 @@ func Serve(ctx context.Context, conn io.ReadWriteCloser, cfg Config) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	s := newServer(ctx, cfg)
+	if cfg.onServer != nil {
+		cfg.onServer(s)
+	}
 	stream := framing.NewStream(conn)
 	stream.OnBadMessage = func(err error) { s.logger.Warn("malformed message answered with an error", zap.Error(err)) }
 	s.conn = jsonrpc2.NewConn(stream)
@@ -82,6 +96,8 @@ type server struct {
 	conn     jsonrpc2.Conn
 	logQueue chan protocol.LogMessageParams // bounded; full: dropped
 
+	inflight sync.WaitGroup // requests running; Add and Wait only on the read loop
+
 	reqMu    sync.Mutex                         // guards requests
 	requests map[jsonrpc2.ID]context.CancelFunc // in-flight requests by id
 
@@ -90,11 +106,15 @@ type server struct {
 	shutdown   bool
 	clientCaps protocol.ClientCapabilities
 	initOpts   json.RawMessage // initializationOptions, used when configuration pull fails
+	pushedOpts json.RawMessage // the stui section last pushed with didChangeConfiguration
+
+	configMu sync.Mutex // serializes loadConfiguration
 
 	progressMu sync.Mutex                    // guards progress
 	progress   map[string]context.CancelFunc // cancels the work of a progress token
 
-	scratch string // directory of generated read-only files; guarded by scratchMu
+	scratch     string       // directory of generated read-only files; guarded by scratchMu
+	inspections atomic.Int64 // numbers the inspection documents
 
 	docs  *documents
 	wsIdx *workspaceIndex
@@ -145,29 +165,52 @@ func (s *server) handle(ctx context.Context, reply jsonrpc2.Replier, req jsonrpc
 		_ = reply(ctx, nil, err)
 		return nil
 	}
+	if call.Method() == protocol.MethodShutdown {
+		// Recorded at once, in wire order: the exit that follows must see it.
+		s.markShutdown()
+	}
 	if call.Method() == protocol.MethodInitialize {
 		// Inline, so that the requests that follow see the server initialized.
 		s.runRequest(ctx, call, reply)
 		return nil
 	}
-	go s.runRequest(ctx, call, reply)
+	s.inflight.Add(1)
+	rctx := s.track(call)
+	go func() {
+		defer s.inflight.Done()
+		s.runTracked(rctx, call, reply)
+	}()
 	return nil
 }
 
-// runRequest runs one request with its own cancellable context, recovering panics. The
-// reply is sent once: the handler's answer, or RequestCancelled as soon as the request is
-// cancelled, whichever comes first.
+// runRequest runs one request with its own cancellable context; see runTracked.
 func (s *server) runRequest(_ context.Context, call *jsonrpc2.Call, reply jsonrpc2.Replier) {
+	s.runTracked(s.track(call), call, reply)
+}
+
+// track registers a request's cancel function, on the read loop, so that a
+// $/cancelRequest read right after it finds it.
+func (s *server) track(call *jsonrpc2.Call) context.Context {
 	rctx, cancel := context.WithCancel(s.ctx)
-	id := call.ID()
 	s.reqMu.Lock()
-	s.requests[id] = cancel
+	s.requests[call.ID()] = cancel
 	s.reqMu.Unlock()
+	return rctx
+}
+
+// runTracked runs a tracked request, recovering panics. The reply is sent once: the
+// handler's answer, or RequestCancelled as soon as the request is cancelled, whichever
+// comes first.
+func (s *server) runTracked(rctx context.Context, call *jsonrpc2.Call, reply jsonrpc2.Replier) {
+	id := call.ID()
 	defer func() {
 		s.reqMu.Lock()
+		cancel := s.requests[id]
 		delete(s.requests, id)
 		s.reqMu.Unlock()
-		cancel()
+		if cancel != nil {
+			cancel()
+		}
 	}()
 
 	var once sync.Once

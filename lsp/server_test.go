@@ -40,6 +40,7 @@ type client struct {
 	applyEdit func(protocol.ApplyWorkspaceEditParams) bool
 
 	sent *recordingStream
+	srv  *server // the server, for white-box checks
 
 	mu       sync.Mutex // guards the fields below
 	received []received
@@ -112,7 +113,10 @@ func startServer(t testing.TB, o testOptions) *client {
 	sconn, cconn := net.Pipe()
 	ctx, cancel := context.WithCancel(context.Background())
 	c := &client{t: t, done: make(chan error, 1), dir: dir, settings: o.settings, changed: make(chan struct{})}
+	started := make(chan *server, 1)
+	o.cfg.onServer = func(s *server) { started <- s }
 	go func() { c.done <- Serve(ctx, sconn, o.cfg) }()
+	c.srv = <-started
 	c.sent = &recordingStream{Stream: jsonrpc2.NewStream(cconn), changed: make(chan struct{})}
 	c.conn = jsonrpc2.NewConn(c.sent)
 	c.conn.Go(ctx, c.handle)
@@ -484,4 +488,43 @@ func TestPanicInHandlerIsAnswered(t *testing.T) {
 	c.waitFor(0, func(r received) bool {
 		return r.Method == "window/logMessage" && strings.Contains(string(r.Params), "panic")
 	})
+}
+
+func TestStateNames(t *testing.T) {
+	for _, tc := range []struct {
+		got, want string
+	}{
+		{stateUninitialized.String(), "uninitialized"},
+		{stateInitialized.String(), "initialized"},
+		{stateShutdown.String(), "shut down"},
+		{stateExited.String(), "exited"},
+		{state(9).String(), "state(9)"},
+		{connUnknown.String(), "unknown"},
+		{connConnected.String(), "connected"},
+		{connUnavailable.String(), "disconnected"},
+	} {
+		if tc.got != tc.want {
+			t.Errorf("got %q, want %q", tc.got, tc.want)
+		}
+	}
+}
+
+func TestCodeActionsHonourOnly(t *testing.T) {
+	c := startServer(t, testOptions{})
+	u := c.open("play.st", "3 + 4.")
+	for _, tc := range []struct {
+		only []protocol.CodeActionKind
+		want int
+	}{
+		{nil, 3},
+		{[]protocol.CodeActionKind{"source"}, 3},
+		{[]protocol.CodeActionKind{codeActionEvaluate}, 3},
+		{[]protocol.CodeActionKind{protocol.QuickFix}, 0},
+	} {
+		var acts []protocol.CodeAction
+		c.call("textDocument/codeAction", &protocol.CodeActionParams{TextDocument: protocol.TextDocumentIdentifier{URI: u}, Context: protocol.CodeActionContext{Only: tc.only}}, &acts)
+		if len(acts) != tc.want {
+			t.Errorf("only %v: %d actions, want %d", tc.only, len(acts), tc.want)
+		}
+	}
 }

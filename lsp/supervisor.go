@@ -2,7 +2,6 @@ package lsp
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -53,21 +52,11 @@ func newSupervisor(c *imageConn, img ImageOptions, token string) *supervisor {
 	return &supervisor{c: c, spec: ImageSpec{Path: img.Path, VM: img.VM, Endpoint: c.opts.Endpoint, Token: token}}
 }
 
-// defaultLauncher starts images when Config.Launcher is nil (see launcher.go).
-var defaultLauncher Launcher
-
-// errNoLauncher is answered when stui-lsp has no way to start images.
-var errNoLauncher = errors.New("no image launcher is configured")
-
 // run supervises the image until ctx is done, then stops it.
 func (sv *supervisor) run(ctx context.Context) {
 	launcher := sv.c.s.cfg.Launcher
 	if launcher == nil {
-		launcher = defaultLauncher
-	}
-	if launcher == nil {
-		sv.c.s.showMessage(protocol.MessageTypeError, "STUI: cannot start %s: %v", sv.spec.Path, errNoLauncher)
-		return
+		launcher = pharoLauncher{log: sv.c.s.baseLog}
 	}
 	log := sv.c.s.logger.With(zap.String("image", sv.spec.Path), zap.String("endpoint", sv.spec.Endpoint))
 	wait := backoffMin

@@ -209,15 +209,6 @@ func (x *workspaceIndex) implementors(selector string) []bridge.MethodRef {
 	return out
 }
 
-// method answers the location of a method defined in the workspace.
-func (x *workspaceIndex) method(class string, meta bool, selector string) (protocol.Location, bool) {
-	ms := x.methods(func(m wsMethod) bool { return m.Class == class && m.Meta == meta && m.Selector == selector })
-	if len(ms) == 0 {
-		return protocol.Location{}, false
-	}
-	return ms[0].Loc, true
-}
-
 func (x *workspaceIndex) classSideSelectors(class string) []string {
 	var out []string
 	seen := map[string]bool{}

@@ -49,6 +49,9 @@ func (s *server) scanWorkspace(ctx context.Context) {
 	}
 	s.ws.mu.Unlock()
 	s.wsIdx.scan(ctx, s.logger, todo)
+	if s.cfg.onScanned != nil {
+		s.cfg.onScanned()
+	}
 }
 
 func (w *workspace) setInitial(fs []protocol.WorkspaceFolder, opts Options) {
@@ -172,6 +175,10 @@ const configurationTimeout = 5 * time.Second
 // the client answers workspace/configuration; otherwise the initializationOptions (or the
 // last didChangeConfiguration settings) stay. Then the live side follows the settings.
 func (s *server) loadConfiguration(ctx context.Context) {
+	// One at a time: each one ends by making the connections follow the settings as they
+	// are then, so the last one wins.
+	s.configMu.Lock()
+	defer s.configMu.Unlock()
 	defer s.scanWorkspace(ctx)
 	defer s.live.reconfigure()
 	s.stateMu.Lock()
@@ -212,20 +219,39 @@ func (s *server) loadConfiguration(ctx context.Context) {
 }
 
 func (s *server) DidChangeConfiguration(ctx context.Context, params *protocol.DidChangeConfigurationParams) error {
-	// Clients that push settings send them here; clients that are pulled from send null.
-	if params.Settings != nil {
-		raw, _ := json.Marshal(params.Settings)
-		if opts, err := parseOptions(DefaultOptions(), raw); err == nil && !bytes.Equal(bytes.TrimSpace(raw), []byte("null")) {
-			s.stateMu.Lock()
-			s.initOpts = raw
-			s.stateMu.Unlock()
-			s.ws.setOptions(opts, nil)
-		} else if err != nil {
+	// Clients that push settings send them here, as {"stui": {...}}; clients that are
+	// pulled from send null or an empty object, which changes nothing by itself.
+	raw, _ := json.Marshal(params.Settings)
+	if pushed, ok := stuiSection(raw); ok {
+		if _, err := parseOptions(DefaultOptions(), pushed); err != nil {
 			s.logger.Warn("didChangeConfiguration: invalid stui settings; keeping the current ones", zap.Error(err))
+		} else {
+			s.stateMu.Lock()
+			s.pushedOpts = pushed
+			s.stateMu.Unlock()
+			s.ws.setOptions(s.initialOptions(), nil)
 		}
 	}
 	go s.loadConfiguration(s.ctx)
 	return nil
+}
+
+// stuiSection answers the stui section of pushed settings: the value of their "stui"
+// key, or the settings themselves when they hold a key of the section.
+func stuiSection(raw json.RawMessage) (json.RawMessage, bool) {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(raw, &m) != nil || len(m) == 0 {
+		return nil, false
+	}
+	if inner, ok := m["stui"]; ok {
+		return inner, true
+	}
+	for _, k := range []string{"endpoint", "tokenFile", "deadlines", "budget", "image", "compileOnSave", "diagnostics"} {
+		if _, ok := m[k]; ok {
+			return raw, true
+		}
+	}
+	return nil, false
 }
 
 func (s *server) DidChangeWorkspaceFolders(ctx context.Context, params *protocol.DidChangeWorkspaceFoldersParams) error {

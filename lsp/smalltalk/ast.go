@@ -237,6 +237,7 @@ type ClassDef struct {
 	Name          string
 	NameLoc       Span
 	Superclass    string // "" for traits, extensions, packages; "nil" for a root
+	SuperclassLoc Span
 	InstVars      []Name
 	ClassVars     []Name
 	ClassInstVars []Name

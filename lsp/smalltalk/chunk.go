@@ -216,7 +216,7 @@ func chunkDefinitions(f *File, seq *Sequence) {
 		if isTrait {
 			def.Kind = TraitKind
 		} else {
-			def.Superclass = recvName
+			def.Superclass, def.SuperclassLoc = recvName, s.Receiver.Span()
 		}
 		for k, part := range s.Message.Parts {
 			lit, ok := s.Message.Args[k].(*Literal)

@@ -38,8 +38,18 @@
 //   - [File.Sends]: every message sent, with its full selector and its receiver.
 //   - [File.Symbols]: the outline: classes, categories, instance- and class-side methods.
 //
-// Editing: [File.Reparse] reparses a Tonel file after an edit inside one method body,
-// reusing the other methods, and falls back to a full parse otherwise.
+// A File is not modified by queries, so it may be shared between goroutines. Editing:
+// [File.Reparse] reparses a Tonel file after an edit inside one method body, reusing the
+// other methods (it consumes the old File), and falls back to a full parse otherwise.
+//
+// Parse reads what Pharo 12 and 13 read: numbers as NumberParser does (16r1F, 2r1e4,
+// 16r-FF, -16rFF, 1.5e-3, 1.5s2, 1s, large integers), a negative literal after an operand
+// as a subtraction (x-1), binary selectors as any run of binary characters (->, ==>, ~~),
+// "foo:bar:" inside literal arrays as one symbol, [:a || t | ...], pragmas before and after
+// the temporaries (with literal or variable arguments, as in <primitive: 60 error: ec>),
+// Unicode letters and _ in identifiers, and slots ("#x => ObservableSlot", see
+// [SlotName]) in Tonel definitions. Every method signature of Pharo 12 and 13 is parsed
+// by the tests when shared/pharo-api is present.
 //
 // The package lsp/smalltalk/check builds `stui check` on top of this package.
 package smalltalk

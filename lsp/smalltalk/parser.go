@@ -142,7 +142,7 @@ func (p *parser) skipStatement() {
 	}
 }
 
-// parseStatements parses temporaries (if temps) and statements up to a closer, which it
+// parseSequence parses temporaries (if temps) and statements up to a closer, which it
 // does not consume.
 func (p *parser) parseSequence(start int, temps bool) *Sequence {
 	seq := &Sequence{Loc: Span{start, start}}
@@ -153,6 +153,9 @@ func (p *parser) parseSequence(start int, temps bool) *Sequence {
 	return seq
 }
 
+// parseStatements parses statements into seq up to a closer, which it does not consume.
+// After a statement that does not end where it should, it reports one error and resumes
+// after the next period.
 func (p *parser) parseStatements(seq *Sequence) {
 	for {
 		for p.tok.tok == tPeriod {

@@ -13,7 +13,6 @@ const (
 	tEOF          tokenKind = iota
 	tIdent                  // foo, Foo, true, false, nil, self
 	tKeyword                // foo:
-	tMultiKeyword           // foo:bar: (a symbol inside a literal array)
 	tBinary                 // + - -> ==> , | (any run of binary characters)
 	tNumber                 // 3 -3 16r1F 1.5e-3 1.5s2 2r1e4
 	tString                 // 'it''s'
@@ -36,7 +35,7 @@ const (
 )
 
 var tokenNames = [...]string{
-	tEOF: "end of input", tIdent: "identifier", tKeyword: "keyword", tMultiKeyword: "keyword selector",
+	tEOF: "end of input", tIdent: "identifier", tKeyword: "keyword",
 	tBinary: "binary selector", tNumber: "number", tString: "string", tSymbol: "symbol",
 	tCharacter: "character", tLiteralArray: "#(", tByteArray: "#[", tLParen: "(", tRParen: ")",
 	tLBracket: "[", tRBracket: "]", tLBrace: "{", tRBrace: "}", tColon: ":", tAssign: ":=",
@@ -58,6 +57,28 @@ func isBinaryChar(c byte) bool {
 		return true
 	}
 	return false
+}
+
+// binaryAt answers the size of the binary selector character at src[i], or 0: an ASCII
+// one, or one of the Latin-1 signs Pharo also counts (· ÷ ± ×).
+func binaryAt(src []byte, i int) int {
+	c := src[i]
+	if c < utf8.RuneSelf {
+		if isBinaryChar(c) {
+			return 1
+		}
+		return 0
+	}
+	if c != 0xC2 && c != 0xC3 || i+1 >= len(src) {
+		return 0
+	}
+	switch r := rune(c&0x1F)<<6 | rune(src[i+1]&0x3F); r {
+	case 0xB7, 0xF7, 0xB1, 0xD7:
+		if src[i+1]&0xC0 == 0x80 {
+			return 2
+		}
+	}
+	return 0
 }
 
 func isDigit(c byte) bool { return '0' <= c && c <= '9' }
@@ -177,10 +198,8 @@ func (s *scanner) next() token {
 	case isDigit(c) || c == '-' && s.pos+1 < s.end && isDigit(src[s.pos+1]):
 		s.pos = scanNumber(src[:s.end], s.pos)
 		return token{tNumber, start, s.pos}
-	case isBinaryChar(c):
-		for s.pos < s.end && isBinaryChar(src[s.pos]) {
-			s.pos++
-		}
+	case binaryAt(src[:s.end], s.pos) > 0:
+		s.scanBinary()
 		return token{tBinary, start, s.pos}
 	}
 	s.pos++
@@ -251,6 +270,16 @@ func hex4(r rune) string {
 	return string(b)
 }
 
+func (s *scanner) scanBinary() {
+	for s.pos < s.end {
+		n := binaryAt(s.src[:s.end], s.pos)
+		if n == 0 {
+			return
+		}
+		s.pos += n
+	}
+}
+
 func (s *scanner) scanName() {
 	for s.pos < s.end {
 		n := letterAt(s.src, s.pos, true)
@@ -299,10 +328,8 @@ func (s *scanner) scanLiteral(start int) token {
 			}
 		}
 		return token{tSymbol, start, s.pos}
-	case isBinaryChar(c):
-		for s.pos < s.end && isBinaryChar(src[s.pos]) {
-			s.pos++
-		}
+	case binaryAt(src[:s.end], s.pos) > 0:
+		s.scanBinary()
 		return token{tSymbol, start, s.pos}
 	case c == '\'':
 		s.pos++

@@ -226,6 +226,7 @@ func TestSyntaxForms(t *testing.T) {
 		{"empty block and temps", "[] value. [||] value. [ | | ]", "value value"},
 		{"pseudo variables", "self foo. super bar. thisContext baz", "foo bar baz"},
 		{"binary selectors", "a -> b ==> c ~= d <= e >= f // g \\\\ h , i & j | k", "-> ==> ~= <= >= // \\\\ , & |"},
+		{"Latin-1 binary selectors", "a × b ÷ c ± d · e. #±", "× ÷ ± ·"},
 		{"keyword selector through cascade", "a b: 1; c: 2 d: 3", "b: c:d:"},
 		{"sends in source order", "(a foo: b bar) baz , c qux", "foo: bar baz , qux"},
 		{"unicode identifiers", "café := Ελλάδα new. _private foo_bar", "new foo_bar"},
@@ -301,7 +302,8 @@ func TestErrorRecovery(t *testing.T) {
 		{"two expressions", "a foo b: 1 2 c: 3. d bar", Script, "2", "expected a period", "foo b: bar"},
 		{"unterminated string", "a foo. 'abc", Script, "'abc", "unterminated string", "foo"},
 		{"unterminated comment", "a foo. \"abc", Script, "\"abc", "unterminated comment", "foo"},
-		{"illegal character", "a foo. b · c. d bar", Script, "·", "unexpected character", "foo bar"},
+		{"illegal character", "a foo. b → c. d bar", Script, "→", "unexpected character", "foo bar"},
+		{"illegal Latin-1 character", "a foo. b § c. d bar", Script, "§", "unexpected character", "foo bar"},
 		{"bad byte array", "#[1 300 2]", Script, "300", "from 0 to 255", ""},
 		{"keyword without argument", "x foo: . y bar", Script, ".", "expected an expression", "foo: bar"},
 		{"cascade on non-send", "3; foo. x bar", Script, ";", "cascade", "bar"},
@@ -591,6 +593,45 @@ func TestIsByte(t *testing.T) {
 		"16r100": false, "2r1e4": true, "2r1e8": false, "-1": false, "1.5": false, "300": false, "1r0": false} {
 		if got := isByte(s); got != want {
 			t.Errorf("isByte(%q) = %v; want %v", s, got, want)
+		}
+	}
+}
+
+func TestScriptIdentifiers(t *testing.T) {
+	src := "| a |\na := 3.\nc := [ :x | x * a ] value: 7.\nTranscript show: c printString"
+	f := Parse([]byte(src), Script)
+	tests := []struct {
+		at   string
+		kind IdentKind
+	}{
+		{"a := 3", Temporary}, {"c :=", WorkspaceVariable}, {"x * a", Argument}, {"a ]", Temporary},
+		{"Transcript", Global}, {"show:", SelectorPart}, {"c printString", WorkspaceVariable}, {"printString", SelectorPart},
+	}
+	for _, tt := range tests {
+		id, ok := f.IdentifierAt(strings.Index(src, tt.at))
+		if !ok || id.Kind != tt.kind {
+			t.Errorf("IdentifierAt(%q) = %+v, %v; want %s", tt.at, id, ok, tt.kind)
+		}
+	}
+}
+
+// TestCRLF checks that a Tonel file with CRLF line ends parses as with LF.
+func TestCRLF(t *testing.T) {
+	src, err := os.ReadFile("testdata/parse/Counter.class.st")
+	if err != nil {
+		t.Fatal(err)
+	}
+	crlf := bytes.ReplaceAll(src, []byte("\n"), []byte("\r\n"))
+	lf, cr := Parse(src, Tonel), Parse(crlf, Tonel)
+	if len(cr.Errors) > 0 {
+		t.Errorf("errors with CRLF: %v", cr.Errors)
+	}
+	if len(cr.Methods) != len(lf.Methods) {
+		t.Fatalf("%d methods with CRLF; want %d", len(cr.Methods), len(lf.Methods))
+	}
+	for i, m := range cr.Methods {
+		if m.Selector != lf.Methods[i].Selector || len(m.Body.Statements) != len(lf.Methods[i].Body.Statements) {
+			t.Errorf("method %d with CRLF: %s with %d statements; want %s with %d", i, m.Selector, len(m.Body.Statements), lf.Methods[i].Selector, len(lf.Methods[i].Body.Statements))
 		}
 	}
 }

@@ -20,7 +20,7 @@ func (v stonValue) names() []Name {
 	if v.List != nil {
 		out := make([]Name, 0, len(v.List))
 		for _, e := range v.List {
-			out = append(out, Name{Name: e.Text, Loc: e.Loc})
+			out = append(out, Name{Name: SlotName(e.Text), Loc: e.Loc})
 		}
 		return out
 	}
@@ -37,7 +37,12 @@ func (p *parser) parseSTONMap() (map[string]stonValue, int) {
 	open := p.tok
 	m := map[string]stonValue{}
 	p.next()
+	lastStart := -1
 	for p.tok.tok != tRBrace {
+		if before := p.tok.start; before == lastStart {
+			p.next() // no progress: skip the token
+		}
+		lastStart = p.tok.start
 		if p.tok.tok == tEOF || p.tok.tok == tRBracket || p.tok.tok == tRParen {
 			p.errorAt(open.start, p.tok.start, "this { is not closed: expected }, found "+p.describe(p.tok))
 			return m, p.prevEnd(open.start)
@@ -106,8 +111,12 @@ func (p *parser) parseSTONValue() stonValue {
 	case tLBracket:
 		p.next()
 		v := stonValue{Loc: Span{t.start, t.end}, List: []stonValue{}}
-		for p.tok.tok != tRBracket && p.tok.tok != tEOF && p.tok.tok != tRBrace {
+		for p.tok.tok != tRBracket && !isCloser(p.tok.tok) {
+			before := p.tok.start
 			v.List = append(v.List, p.parseSTONValue())
+			if p.tok.start == before && !isCloser(p.tok.tok) { // no progress: skip the token
+				p.next()
+			}
 			if p.is(tBinary, ",") {
 				p.next()
 			} else if p.tok.tok != tRBracket {
@@ -260,7 +269,7 @@ func classFromSTON(src []byte, loc Span, props map[string]stonValue) *ClassDef {
 		def.Kind = PackageKind
 	}
 	def.Name, def.NameLoc = props["name"].Text, nameLoc(src, props["name"].Loc)
-	def.Superclass = props["superclass"].Text
+	def.Superclass, def.SuperclassLoc = props["superclass"].Text, nameLoc(src, props["superclass"].Loc)
 	def.InstVars = props["instVars"].names()
 	def.ClassVars = props["classVars"].names()
 	def.ClassInstVars = props["classInstVars"].names()
@@ -449,4 +458,15 @@ func nameLoc(src []byte, s Span) Span {
 		s.Start, s.End = s.Start+1, s.End-1
 	}
 	return s
+}
+
+// SlotName answers the variable name of an instance variable declaration, which is the
+// name itself or, for a slot, "#name => SlotClass ...".
+func SlotName(decl string) string {
+	decl = strings.TrimSpace(decl)
+	decl = strings.TrimPrefix(decl, "#")
+	if i := strings.IndexAny(decl, " \t=>"); i >= 0 {
+		decl = decl[:i]
+	}
+	return decl
 }

@@ -5,6 +5,7 @@ package launchtest
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,31 +18,44 @@ var (
 	once  sync.Once
 	vm    string
 	vmErr error
-	dir   string
 )
 
-// FakeVM answers the path of the fake VM, building it on first use (with the go command
-// that runs the tests). The binary lives until the test process ends.
+// FakeVM answers the path of the fake VM, building it once per test process (with the go
+// command that runs the tests). The binary is kept at one path in the temporary directory,
+// replaced atomically by each build, so test runs neither pile up binaries nor disturb one
+// another.
 func FakeVM(t testing.TB) string {
 	t.Helper()
-	once.Do(func() {
-		dir, vmErr = os.MkdirTemp("", "stui-fakevm-")
-		if vmErr != nil {
-			return
-		}
-		vm = filepath.Join(dir, "fakevm")
-		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-		defer cancel()
-		cmd := exec.CommandContext(ctx, "go", "build", "-o", vm, "github.com/stui-dev/stui/bridge/launch/internal/fakevm")
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			vmErr = &buildError{err: err, out: string(out)}
-		}
-	})
+	once.Do(func() { vm, vmErr = build() })
 	if vmErr != nil {
 		t.Fatalf("launchtest: building the fake VM: %v", vmErr)
 	}
 	return vm
+}
+
+func build() (string, error) {
+	dir := filepath.Join(os.TempDir(), fmt.Sprintf("stui-fakevm-%d", os.Getuid()))
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", err
+	}
+	tmp, err := os.CreateTemp(dir, "build-")
+	if err != nil {
+		return "", err
+	}
+	tmp.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "go", "build", "-o", tmp.Name(), "github.com/stui-dev/stui/bridge/launch/internal/fakevm").CombinedOutput()
+	if err != nil {
+		os.Remove(tmp.Name())
+		return "", fmt.Errorf("%v: %s", err, out)
+	}
+	final := filepath.Join(dir, "fakevm")
+	if err := os.Rename(tmp.Name(), final); err != nil {
+		os.Remove(tmp.Name())
+		return "", err
+	}
+	return final, nil
 }
 
 // Image answers an empty file that stands for an image.
@@ -53,10 +67,3 @@ func Image(t testing.TB) string {
 	}
 	return p
 }
-
-type buildError struct {
-	err error
-	out string
-}
-
-func (e *buildError) Error() string { return e.err.Error() + ": " + e.out }

@@ -88,6 +88,17 @@ function cases.print_it()
   end)
   vim.api.nvim_feedkeys(vim.api.nvim_replace_termcodes('<BS>', true, false, true), 'x', false)
   check(line(buf) == '3 + 4', 'one Backspace left "' .. line(buf) .. '"')
+  -- The same after a linewise selection: the answer, not the line, is selected.
+  vim.cmd('normal! V\27')
+  vim.cmd("'<,'>StuiPrintIt")
+  wait('the print string after the selection', function()
+    return line(buf) == '3 + 4 7'
+  end)
+  wait('Select mode on the answer', function()
+    return vim.api.nvim_get_mode().mode == 's'
+  end)
+  vim.api.nvim_feedkeys(vim.api.nvim_replace_termcodes('<BS>', true, false, true), 'x', false)
+  check(line(buf) == '3 + 4', 'one Backspace left "' .. line(buf) .. '"')
 end
 
 function cases.do_it()
@@ -149,6 +160,46 @@ function cases.syntax_error()
   check(line(buf) == '3 +', 'Print it inserted something: ' .. line(buf))
 end
 
+function cases.interrupt()
+  setup()
+  -- testdata/protocol/evaluate/error-interrupted.json: runs until interrupted.
+  local buf = open('loop.st', '[true] whileTrue')
+  vim.cmd('StuiDoIt')
+  wait('stui/status evaluating', function()
+    for _, s in pairs(stui.status) do
+      if s.state == 'evaluating' then
+        return true
+      end
+    end
+  end)
+  check(stui.statusline() == 'Pharo evaluating', 'statusline ' .. stui.statusline())
+  local ns = require('stui.eval').ns_error
+  local function failed()
+    return #vim.diagnostic.get(buf, { namespace = ns }) > 0
+  end
+  vim.cmd('StuiInterrupt')
+  -- "evaluating" is sent before the image has the evaluation: an interrupt that overtakes
+  -- it answers interrupted = false. Interrupt again until the evaluation fails.
+  local client = stui.client(buf)
+  local start = vim.loop.now()
+  while not failed() do
+    local answered = false
+    stui.request(client, 'workspace/executeCommand', { command = 'stui.interrupt', arguments = { { uri = vim.uri_from_bufnr(buf) } } }, function()
+      answered = true
+    end, buf)
+    wait('the answer to stui.interrupt', function()
+      return answered
+    end)
+    vim.wait(100, failed, 10)
+    check(vim.loop.now() - start < deadline, 'no interrupt stopped the loop')
+  end
+  local d = vim.diagnostic.get(buf, { namespace = ns })[1]
+  check(d.code == 'Interrupted', 'code ' .. tostring(d.code) .. ': ' .. d.message)
+  vim.cmd('StuiStack')
+  local stack = table.concat(vim.api.nvim_buf_get_lines(0, 0, -1, false), '\n')
+  check(stack:find('^Interrupted: '), ':StuiStack shows ' .. stack)
+end
+
 function cases.server_diagnostics()
   setup()
   local buf = open('broken.st', 'Object subclass: #Foo [\n  foo [ ^ 3 + ]\n')
@@ -201,13 +252,13 @@ function cases.positions()
   local eval = require('stui.eval')
   local buf = vim.api.nvim_get_current_buf()
   vim.api.nvim_buf_set_lines(buf, 0, -1, false, { "x := 'é😀' size.", 'Ελλάδα printString 7' })
-  -- Charwise selection of "'é😀' size" (bytes 5..15 of line 1): UTF-16 5..13.
+  -- Charwise selection of "'é😀' size" (bytes 5..17 of line 1): UTF-16 5..15.
   vim.api.nvim_win_set_cursor(0, { 1, 5 })
-  vim.cmd('normal! v' .. '9l' .. '\27')
+  vim.cmd('normal! v8l\27')
   local r = position.command_range(buf, { range = 2, line1 = 1, line2 = 1 }, 'v', 'utf-16')
   check(vim.deep_equal(r, { start = { line = 0, character = 5 }, ['end'] = { line = 0, character = 15 } }), vim.inspect(r))
   local r8 = position.command_range(buf, { range = 2, line1 = 1, line2 = 1 }, 'v', 'utf-8')
-  check(r8['end'].character == 20, 'utf-8 end ' .. r8['end'].character)
+  check(r8['end'].character == 18, 'utf-8 end ' .. r8['end'].character)
   -- Linewise: whole lines, the end in UTF-16.
   local rl = position.command_range(buf, { range = 2, line1 = 2, line2 = 2 }, 'V', 'utf-16')
   check(vim.deep_equal(rl, { start = { line = 1, character = 0 }, ['end'] = { line = 1, character = 20 } }), vim.inspect(rl))
@@ -215,17 +266,17 @@ function cases.positions()
   vim.api.nvim_win_set_cursor(0, { 2, 13 })
   local re = position.command_range(buf, { range = 0 }, '', 'utf-16')
   check(vim.deep_equal(re.start, re['end']) and re.start.character == 7, vim.inspect(re))
-  -- Print it's insertion after "Ελλάδα printString" (UTF-16 0..18), found with the server's
+  -- Print it's insertion after "Ελλάδα printString" (UTF-16 0..18, bytes 0..24), found with the server's
   -- answer and without it.
   local sel = { start = { line = 1, character = 0 }, ['end'] = { line = 1, character = 18 } }
   local a = { eval.inserted(buf, sel, { print_string = '7', inserted = ' 7', range = { start = sel['end'], ['end'] = sel['end'] } }, 'utf-16') }
-  check(vim.deep_equal(a, { 1, 30, 1, 32 }), 'with range ' .. vim.inspect(a))
+  check(vim.deep_equal(a, { 1, 24, 1, 26 }), 'with range ' .. vim.inspect(a))
   local b = { eval.inserted(buf, sel, { print_string = '7' }, 'utf-16') }
-  check(vim.deep_equal(b, { 1, 30, 1, 32 }), 'without range ' .. vim.inspect(b))
+  check(vim.deep_equal(b, { 1, 24, 1, 26 }), 'without range ' .. vim.inspect(b))
   -- A syntax error at character 7 of the evaluated code (Pharo counts characters): the
-  -- "😀" of line 1 starts at byte 9.
+  -- "😀" of line 1, bytes 8..12.
   local c = { eval.error_range(buf, { start = { line = 0, character = 0 }, ['end'] = { line = 0, character = 16 } }, { details = { offset = 7 } }, 'utf-16') }
-  check(vim.deep_equal(c, { 0, 8, 0, 9 }), 'error at ' .. vim.inspect(c))
+  check(vim.deep_equal(c, { 0, 8, 0, 12 }), 'error at ' .. vim.inspect(c))
 end
 
 -- The settings table of lsp/stui.lua, for e2e_test.go to compare with lsp.Options.

@@ -4,7 +4,7 @@
 
 import * as vscode from 'vscode';
 import { ResponseError } from 'vscode-languageclient/node';
-import { dimmedRange, evalFailure, formatStack, insertedRange } from './evaluation';
+import { dimmedRange, evalFailure, formatStack, insertedRange, inspectionLabel } from './evaluation';
 import type { Server } from './extension';
 import type { MoreNode, InspectorNode } from './inspector';
 import type { InspectorView } from './inspectorView';
@@ -133,7 +133,7 @@ class Evaluator {
           editor.revealRange(r);
         }
       } else if (kind === 'inspect') {
-        await this.inspector.show(uri, result as InspectResult);
+        await this.inspector.show(uri, result as InspectResult, inspectionLabel(before, range));
       }
     } catch (err) {
       this.failed(document, before, range, err);

@@ -3,7 +3,7 @@
 // goes. src/commands.ts applies these to editors; test/evaluation.test.ts checks them.
 
 import type { EvalErrorData, Frame, Range, Value } from './protocol';
-import { isEmpty, offsetAt, positionAt, utf16Offset } from './text';
+import { isEmpty, offsetAt, positionAt, textIn, utf16Offset } from './text';
 
 /**
  * The answer of stui.printIt (lsp.PrintItResult): the evaluation's value, flattened, and
@@ -70,6 +70,21 @@ export function dimmedRange(text: string, evaluated: Range): Range {
   return { start: { line, character: 0 }, end: positionAt(text, end) };
 }
 
+/** The image's error types (bridge.ErrorType), as a failure's message names them. */
+const errorTypes = [
+  'InvalidRequest', 'UnknownCommand', 'Unauthorized', 'SessionNotFound', 'SessionExpired', 'SyntaxError',
+  'EvaluationError', 'Timeout', 'Interrupted', 'ClassNotFound', 'MethodNotFound', 'ObjectNotFound',
+  'TooLarge', 'InternalError', 'Unavailable',
+];
+const errorTypePattern = new RegExp(`\\b(${errorTypes.join('|')}): (.*)$`, 's');
+
+/** The inspector's name for an inspected root: the evaluated code's first line, cut at 40 characters. */
+export function inspectionLabel(text: string, evaluated: Range): string {
+  const code = textIn(text, dimmedRange(text, evaluated)).trim();
+  const first = code.split('\n')[0];
+  return first.length > 40 || first !== code ? `${first.slice(0, 40)}…` : first;
+}
+
 /** A failed evaluation as the editor shows it: a diagnostic's range and message, a stack. */
 export interface EvalFailure {
   type: string;
@@ -88,7 +103,7 @@ export interface EvalFailure {
 export function evalFailure(error: { message?: string; data?: unknown }, text: string, evaluated: Range): EvalFailure {
   const data = (error.data && typeof error.data === 'object' ? error.data : {}) as EvalErrorData;
   // Without data, the message reads "STUI: Print it: SyntaxError: <message>".
-  const said = /\b([A-Z][A-Za-z]*(?:Error|Interrupted|Timeout|Unavailable|NotFound|Expired|Unauthorized|TooLarge|UnknownCommand)): (.*)$/s.exec(error.message ?? '');
+  const said = errorTypePattern.exec(error.message ?? '');
   const type = data.type ?? said?.[1] ?? 'Error';
   const message = data.message ?? said?.[2] ?? error.message ?? type;
   const stack = data.stack ?? data.details?.stack ?? [];

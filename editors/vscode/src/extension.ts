@@ -85,6 +85,7 @@ export class Server implements vscode.Disposable {
       const path = findServer(config.get<string | null>('server.path'));
       const version = await checkVersion(path);
       this.output.appendLine(`Starting ${path} (${version})`);
+      this.status.starting(version);
       const run: ServerOptions = { command: path, args: [] };
       const clientOptions: LanguageClientOptions = {
         documentSelector: [

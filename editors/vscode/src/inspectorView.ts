@@ -22,8 +22,8 @@ export class InspectorView implements vscode.TreeDataProvider<InspectorNode>, vs
   }
 
   /** Adds an Inspect It answer as the top root and shows the view. */
-  async show(uri: string, result: InspectResult): Promise<void> {
-    this.model.add(uri, result);
+  async show(uri: string, result: InspectResult, label: string): Promise<void> {
+    this.model.add(uri, result, label);
     this.changed.fire(undefined);
     await vscode.commands.executeCommand('stui.inspector.focus');
   }
@@ -57,7 +57,14 @@ export class InspectorView implements vscode.TreeDataProvider<InspectorNode>, vs
   }
 
   getChildren(node?: InspectorNode): Promise<InspectorNode[]> | InspectorNode[] {
-    return node ? this.model.children(node) : [...this.model.roots];
+    if (!node) {
+      return [...this.model.roots];
+    }
+    return this.model.children(node).catch((err: unknown) => {
+      const message = err instanceof Error ? err.message : String(err);
+      void vscode.window.showErrorMessage(`STUI: cannot inspect ${this.model.presentation(node).label}: ${message}. Inspect the code again; the image may have restarted (its handles are gone).`);
+      return [];
+    });
   }
 
   dispose(): void {

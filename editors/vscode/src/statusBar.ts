@@ -29,6 +29,17 @@ export class StatusBar implements vscode.Disposable {
     item.show();
   }
 
+  /** The server is starting: one item until the first folder session reports. */
+  starting(version: string): void {
+    this.clear();
+    const item = this.item('');
+    item.text = '$(sync~spin) Pharo';
+    item.tooltip = `STUI: ${version} is starting; it connects to the image when a Smalltalk file opens. Click to show the output.`;
+    item.command = 'stui.showOutput';
+    item.backgroundColor = undefined;
+    item.show();
+  }
+
   /** The server could not start: one item saying why, a click restarts it. */
   serverFailed(reason: string): void {
     this.clear();

@@ -22,6 +22,7 @@ import {
 import { evalFailure, insertedRange } from '../src/evaluation';
 import { Inspector } from '../src/inspector';
 import { Method, ServerCommand, type InspectParams, type InspectResult, type Range, type StatusParams } from '../src/protocol';
+import { presentStatus } from '../src/status';
 import { offsetAt } from '../src/text';
 
 const env = process.env;
@@ -197,6 +198,30 @@ test('Inspect it answers slots the inspector model pages into with stui/inspect'
   assert.equal(pages.length, 1, 'expanding a slot asks stui/inspect once');
   assert.equal(pages[0].uri, uri);
   assert.ok(inner.length > 0, `the slot's object has slots: ${JSON.stringify(inner)}`);
+});
+
+test('an endless Do it reports evaluating, and stui.interrupt stops it', { skip }, async () => {
+  const code = '[true] whileTrue'; // testdata/protocol/evaluate/error-interrupted.json
+  const uri = open('loop.st', code);
+  const from = seen.statuses.length;
+  const pending = conn
+    .sendRequest(ExecuteCommandRequest.type, { command: ServerCommand.doIt, arguments: [{ uri, range: whole(code) }] })
+    .then(() => assert.fail('the endless loop finished'), (e: unknown) => e);
+  const evaluating = await seen.until('stui/status evaluating', () => seen.statuses.slice(from).find((p) => p.state === 'evaluating'));
+  assert.equal(presentStatus(evaluating).action, 'interrupt', 'the status bar item interrupts');
+  // "evaluating" is sent before the image has the evaluation: an interrupt that overtakes
+  // it answers interrupted: false. Interrupt again until one stops it.
+  for (const end = Date.now() + deadline; ; ) {
+    const r = (await conn.sendRequest(ExecuteCommandRequest.type, { command: ServerCommand.interrupt, arguments: [{ uri }] })) as { interrupted?: boolean };
+    if (r?.interrupted) {
+      break;
+    }
+    assert.ok(Date.now() < end, 'no interrupt stopped the loop');
+  }
+  const err = await pending;
+  assert.ok(err instanceof ResponseError, `not a ResponseError: ${err}`);
+  assert.equal(evalFailure(err, code, whole(code)).type, 'Interrupted', err.message);
+  await seen.until('stui/status connected after the interrupt', () => seen.statuses.slice(from).some((p, i, all) => p.state === 'connected' && all.slice(0, i).some((q) => q.state === 'evaluating')));
 });
 
 test('a syntax error fails Print it and says where', { skip }, async () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { dimmedRange, evalFailure, formatStack, insertedRange, printStringOf } from '../src/evaluation';
+import { dimmedRange, evalFailure, formatStack, insertedRange, inspectionLabel, printStringOf } from '../src/evaluation';
 import type { Range } from '../src/protocol';
 
 const r = (l1: number, c1: number, l2: number, c2: number): Range => ({ start: { line: l1, character: c1 }, end: { line: l2, character: c2 } });
@@ -70,8 +70,10 @@ test('a syntax error offset (code points) lands on the right UTF-16 character', 
 test('an error without a location covers the evaluated code', () => {
   const f = evalFailure({ message: 'Unavailable: no image' }, 'a\nfoo bar\n', r(1, 3, 1, 3));
   assert.deepEqual(f.range, r(1, 0, 1, 7));
-  assert.equal(f.type, 'Error');
-  assert.equal(f.message, 'Unavailable: no image');
+  assert.equal(f.type, 'Unavailable');
+  assert.equal(f.message, 'no image');
+  const plain = evalFailure({ message: 'connection reset' }, 'x', r(0, 0, 0, 1));
+  assert.deepEqual([plain.type, plain.message], ['Error', 'connection reset']);
 });
 
 test('an error without data is read from its message', () => {
@@ -79,6 +81,8 @@ test('an error without data is read from its message', () => {
   assert.equal(f.type, 'SyntaxError');
   assert.equal(f.message, 'Variable or expression expected');
   assert.deepEqual(f.range, r(0, 0, 0, 3));
+  const i = evalFailure({ message: 'STUI: Do it: Interrupted: The evaluation was interrupted.' }, 'x', r(0, 0, 0, 1));
+  assert.deepEqual([i.type, i.message], ['Interrupted', 'The evaluation was interrupted.']);
 });
 
 test('formatStack lists frames innermost first', () => {
@@ -88,4 +92,11 @@ test('formatStack lists frames innermost first', () => {
   ] } } }, '1/0', r(0, 0, 0, 3));
   assert.equal(formatStack(f), 'EvaluationError: ZeroDivide\n  SmallInteger(Number)>>/\n  UndefinedObject>>#DoIt (line 1)\n');
   assert.match(formatStack({ ...f, stack: [] }), /no stack/);
+});
+
+test('an inspected root is named by its code', () => {
+  const text = '  Smalltalk globals  \nx := OrderedCollection new.\nx add: 1;\n  yourself';
+  assert.equal(inspectionLabel(text, r(0, 3, 0, 3)), 'Smalltalk globals');
+  assert.equal(inspectionLabel(text, r(2, 0, 3, 10)), 'x add: 1;…');
+  assert.equal(inspectionLabel('1 to: 100 do: [:i | Transcript show: i printString; cr]', r(0, 0, 0, 55)), '1 to: 100 do: [:i | Transcript show: i p…');
 });

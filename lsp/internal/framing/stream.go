@@ -66,6 +66,12 @@ func (s *Stream) Read(ctx context.Context) (jsonrpc2.Message, int64, error) {
 		if err == nil {
 			return msg, n, nil
 		}
+		if i := bytes.Index(bytes.ToLower(body), []byte(contentLength+":")); i > 0 {
+			// The length announced was too long and the body swallowed the next message's
+			// header: answer the broken part and read the rest again.
+			s.in = bufio.NewReader(io.MultiReader(bytes.NewReader(body[i:]), s.in))
+			body = body[:i]
+		}
 		if !json.Valid(body) {
 			s.answer(nil, jsonrpc2.ParseError, "JSON-RPC parse error: the message is not JSON")
 			continue
@@ -103,52 +109,54 @@ func validID(raw json.RawMessage) json.RawMessage {
 	return nil
 }
 
-// readFrame reads one header block and its body. Errors wrapping errBadFrame leave the
-// reader at the start of the next frame (as far as it can be found).
+// readFrame reads one header block and its body. Bad header lines are answered with a
+// parse error at once and skipped, so that a well-formed frame after them is read as
+// usual; errors wrapping errBadFrame leave the reader at the start of the next frame.
 func (s *Stream) readFrame() ([]byte, int64, error) {
 	var total int64
 	length := int64(-1)
-	var bad error
+	headers := false // a header line of this block was read
+	reset := func() { length, headers = -1, false }
 	for {
 		line, err := s.in.ReadString('\n')
 		total += int64(len(line))
 		if err != nil {
 			return nil, total, err
 		}
-		// Resynchronise after a body that was shorter than announced, or garbage: a
-		// header may follow junk on the same line.
+		// Resynchronise after junk or a body shorter than announced: a header may follow
+		// them on the same line.
 		if i := strings.Index(strings.ToLower(line), contentLength+":"); i > 0 {
+			s.answer(nil, jsonrpc2.ParseError, fmt.Sprintf("JSON-RPC parse error: %q is not a message", clip(strings.TrimSpace(line[:i]))))
 			line = line[i:]
-			bad = nil
+			reset()
 		}
 		line = strings.TrimSpace(line)
 		if line == "" {
-			if length < 0 && bad == nil {
-				if total <= 2 {
-					// a stray blank line between messages
-					total = 0
-					continue
-				}
-				bad = fmt.Errorf("%w: missing Content-Length header", errBadFrame)
+			if length >= 0 {
+				break
 			}
-			break
+			if headers {
+				s.answer(nil, jsonrpc2.ParseError, fmt.Sprintf("%v: missing Content-Length header", errBadFrame))
+				reset()
+			}
+			continue // blank lines between messages, or after junk
 		}
 		name, value, ok := strings.Cut(line, ":")
 		if !ok {
-			bad = fmt.Errorf("%w: invalid header line %q", errBadFrame, clip(line))
+			s.answer(nil, jsonrpc2.ParseError, fmt.Sprintf("%v: invalid header line %q", errBadFrame, clip(line)))
+			reset()
 			continue
 		}
+		headers = true
 		if strings.EqualFold(strings.TrimSpace(name), contentLength) {
 			n, err := strconv.ParseInt(strings.TrimSpace(value), 10, 64)
 			if err != nil || n < 0 {
-				bad = fmt.Errorf("%w: invalid Content-Length %q", errBadFrame, clip(value))
+				s.answer(nil, jsonrpc2.ParseError, fmt.Sprintf("%v: invalid Content-Length %q", errBadFrame, clip(value)))
+				reset()
 				continue
 			}
 			length = n
 		}
-	}
-	if bad != nil {
-		return nil, total, bad
 	}
 	if length > s.max {
 		n, err := io.CopyN(io.Discard, s.in, length)

@@ -1,6 +1,8 @@
 package position
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"unicode/utf16"
@@ -163,6 +165,13 @@ func TestRoundTrip(t *testing.T) {
 func FuzzMapper(f *testing.F) {
 	for _, s := range []string{"café\r\nΕλλάδα\rx😀y\n", "a\xffb", "\r\n\r", ""} {
 		f.Add(s, uint32(1), uint32(3), 4)
+	}
+	// The Smalltalk parser's test files, with their non-ASCII text.
+	seeds, _ := filepath.Glob("../../smalltalk/testdata/parse/*.st")
+	for _, path := range seeds {
+		if src, err := os.ReadFile(path); err == nil {
+			f.Add(string(src), uint32(3), uint32(5), len(src)/2)
+		}
 	}
 	f.Fuzz(func(t *testing.T, content string, line, char uint32, offset int) {
 		m := NewMapper([]byte(content))

@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/stui-dev/stui/lsp/smalltalk"
 )
 
 // API is what Pharo 12 and Pharo 13 both define: the intersection of their class and
@@ -203,7 +205,11 @@ func list(b []byte) []string {
 	if len(b) == 0 {
 		return nil
 	}
-	return strings.Split(string(b), ",")
+	out := strings.Split(string(b), ",")
+	for i, v := range out {
+		out[i] = smalltalk.SlotName(v)
+	}
+	return out
 }
 
 // traitNames answers the trait names in a composition such as "TFoo + (TBar - {#baz})"

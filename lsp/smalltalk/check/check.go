@@ -293,13 +293,19 @@ func (w *world) traitsUnderstand(c *Class, side int, selector string) bool {
 // instance variable name.
 func (w *world) hasInstVar(class string, meta bool, name string) bool {
 	for _, c := range w.chain(class) {
-		vars := c.InstVars
-		if meta {
-			vars = c.ClassInstVars
+		owners := []*Class{c}
+		for _, t := range c.Traits { // a trait's slots become the user's instance variables
+			owners = append(owners, w.traitChain(t)...)
 		}
-		for _, v := range vars {
-			if v == name {
-				return true
+		for _, o := range owners {
+			vars := o.InstVars
+			if meta {
+				vars = o.ClassInstVars
+			}
+			for _, v := range vars {
+				if v == name {
+					return true
+				}
 			}
 		}
 	}
@@ -337,6 +343,18 @@ func (w *world) hasShared(class, name string) bool {
 	return false
 }
 
+// definedHere reports whether a class or trait named name is defined (not extended) in files.
+func (w *world) definedHere(files []file, name string) bool {
+	for _, fl := range files {
+		for _, d := range fl.f.Classes {
+			if d.Name == name && d.Kind != smalltalk.ExtensionKind {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 func (w *world) isGlobal(name string) bool {
 	if w.class(name) != nil {
 		return true
@@ -353,6 +371,16 @@ func (c *Checker) checkSemantics(files []file) []Problem {
 	w := c.buildWorld(files)
 	var problems []Problem
 	for _, fl := range files {
+		for _, d := range fl.f.Classes {
+			switch {
+			case d.Kind == smalltalk.ExtensionKind && w.api.Class(d.Name) == nil && !w.definedHere(files, d.Name):
+				problems = append(problems, problemAt(fl, d.NameLoc.Start, "class", d.Name,
+					fmt.Sprintf("unknown class or global %s: extended here but defined neither here nor in both Pharo 12 and 13", d.Name)))
+			case d.Superclass != "" && d.Superclass != "nil" && w.class(d.Superclass) == nil:
+				problems = append(problems, problemAt(fl, d.SuperclassLoc.Start, "class", d.Superclass,
+					fmt.Sprintf("unknown class or global %s: the superclass of %s is defined neither here nor in both Pharo 12 and 13", d.Superclass, d.Name)))
+			}
+		}
 		for _, m := range fl.f.Methods {
 			problems = append(problems, w.checkCode(fl, m, m.Class, m.Meta)...)
 		}

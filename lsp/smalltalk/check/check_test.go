@@ -1,6 +1,7 @@
 package check
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -50,6 +51,27 @@ func TestCheckReports(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Problems in the definitions of the other files.
+	others := map[string]string{
+		"Nowhere.extension.st:1:22": "unknown class or global Nowhere",
+		"Orphan.class.st:3:17":      "unknown class or global Missing",
+	}
+	var gadget []Problem
+	for _, p := range problems {
+		if strings.HasSuffix(p.Path, "Gadget.class.st") {
+			gadget = append(gadget, p)
+			continue
+		}
+		key := fmt.Sprintf("%s:%d:%d", filepath.Base(p.Path), p.Line, p.Col)
+		if want, ok := others[key]; !ok || !strings.HasPrefix(p.Msg, want) {
+			t.Errorf("unexpected problem %v", p)
+		}
+		delete(others, key)
+	}
+	for k, v := range others {
+		t.Errorf("missing problem %s: %s", k, v)
+	}
+	problems = gadget
 	path := filepath.Join("testdata", "bad", "Gadget.class.st")
 	src, err := os.ReadFile(path)
 	if err != nil {
@@ -104,7 +126,7 @@ func TestCheckSyntaxOnly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(problems) != 1 || problems[0].Kind != "syntax" {
+	if len(problems) != 1 || problems[0].Kind != "syntax" || !strings.HasSuffix(problems[0].Path, "Gadget.class.st") {
 		t.Errorf("problems = %v; want the one syntax error", problems)
 	}
 }

@@ -11,6 +11,9 @@
 //	noping    print the ready line, answer nothing
 //	crash     print the ready line, answer ping, exit with status 3 once FAKEVM_CRASH_FILE exists
 //
+// Given test.st instead of serve.st, it checks STUI_SOURCE and STUI_TESTDATA, prints a
+// summary line and exits with FAKEVM_TEST_STATUS.
+//
 // FAKEVM_PIDFILE, when set, receives its process id.
 package main
 
@@ -44,8 +47,15 @@ func run() int {
 		return 9
 	}
 	script, err := os.ReadFile(args[3])
-	if err != nil || !strings.Contains(string(script), "STUI ready on") {
-		fmt.Fprintf(os.Stderr, "fakevm: %s is not serve.st (%v)\n", args[3], err)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "fakevm: %v\n", err)
+		return 9
+	}
+	if strings.Contains(string(script), "STUI tests:") {
+		return runTests()
+	}
+	if !strings.Contains(string(script), "STUI ready on") {
+		fmt.Fprintf(os.Stderr, "fakevm: %s is neither serve.st nor test.st\n", args[3])
 		return 9
 	}
 	if f := os.Getenv("FAKEVM_PIDFILE"); f != "" {
@@ -118,6 +128,23 @@ func run() int {
 			}
 		}
 	}
+}
+
+// runTests plays test.st: it checks the environment `stui pharo test` gives it and
+// answers FAKEVM_TEST_STATUS (default 0).
+func runTests() int {
+	for _, v := range []string{"STUI_SOURCE", "STUI_TESTDATA"} {
+		if fi, err := os.Stat(os.Getenv(v)); err != nil || !fi.IsDir() {
+			fmt.Fprintf(os.Stderr, "fakevm: %s is not a directory: %q\n", v, os.Getenv(v))
+			return 9
+		}
+	}
+	status, _ := strconv.Atoi(os.Getenv("FAKEVM_TEST_STATUS"))
+	if status != 0 {
+		fmt.Println("FAIL STUIZmtpCodecTest>>#testFake")
+	}
+	fmt.Printf("STUI tests: 3 run, %d passes\n", 3-min(status, 1))
+	return status
 }
 
 // serve answers every request as STUI's ping would, or Unauthorized for a wrong token.

@@ -83,16 +83,20 @@ function M.error_range(bufnr, range, data, enc)
   if type(details) == 'table' and type(details.offset) == 'number' then
     local text, at, offset = position.text(bufnr)
     -- Pharo counts characters; step over that many UTF-8 characters.
+    local function char_len(at_byte)
+      local b = text:byte(at_byte + 1)
+      return not b and 0 or b < 0x80 and 1 or b < 0xE0 and 2 or b < 0xF0 and 3 or 4
+    end
     local o = offset(sr, sc)
     for _ = 1, details.offset do
-      local b = text:byte(o + 1)
-      if not b then
+      if o >= #text then
         break
       end
-      o = o + (b < 0x80 and 1 or b < 0xE0 and 2 or b < 0xF0 and 3 or 4)
+      o = o + char_len(o)
     end
     local r, c = at(o)
-    return r, c, r, c + 1
+    local _, e = at(o + char_len(o))
+    return r, c, r, math.max(c, e)
   end
   local er, ec = position.buf(bufnr, range['end'], enc)
   if empty(range) then
@@ -169,11 +173,12 @@ function M.print_it(opts)
     if not sr then
       return
     end
-    vim.api.nvim_buf_set_mark(bufnr, '<', sr + 1, sc, {})
-    vim.api.nvim_buf_set_mark(bufnr, '>', er + 1, math.max(ec - 1, 0), {})
     if bufnr == vim.api.nvim_get_current_buf() and vim.api.nvim_get_mode().mode == 'n' then
-      -- Select mode on the answer: <BS> (or typing) replaces it, as in Pharo.
-      vim.cmd('normal! gv\7')
+      -- Charwise Select mode on the answer: <BS> (or typing) replaces it, as in Pharo.
+      vim.api.nvim_win_set_cursor(0, { sr + 1, sc })
+      vim.cmd('normal! v')
+      vim.api.nvim_win_set_cursor(0, { er + 1, math.max(ec - 1, 0) })
+      vim.cmd('normal! \7')
     end
   end)
 end

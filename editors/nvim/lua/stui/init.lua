@@ -143,7 +143,8 @@ function M.statusline()
     return ''
   end
   for _, folder in ipairs(client.workspace_folders or {}) do
-    local s = M.status[folder.uri]
+    -- The server names the folder by path or by URI.
+    local s = M.status[folder.uri] or M.status[vim.uri_to_fname(folder.uri)]
     if s then
       if s.state == 'connected' then
         return 'Pharo ' .. (s.pharoVersion or '')

@@ -2,6 +2,10 @@
 --- Every conversion between the two goes through this module.
 local M = {}
 
+-- Neovim 0.11 changed vim.str_utfindex and vim.str_byteindex to take the encoding; the old
+-- forms are deprecated there.
+local new_api = vim.fn.has('nvim-0.11') == 1
+
 local function line_text(bufnr, row)
   return vim.api.nvim_buf_get_lines(bufnr, row, row + 1, false)[1] or ''
 end
@@ -12,6 +16,9 @@ function M.character(line, col, encoding)
   if encoding == 'utf-8' then
     return col
   end
+  if new_api then
+    return vim.str_utfindex(line, encoding, col, false)
+  end
   local utf32, utf16 = vim.str_utfindex(line, col)
   return encoding == 'utf-32' and utf32 or utf16
 end
@@ -21,7 +28,12 @@ function M.col(line, character, encoding)
   if encoding == 'utf-8' then
     return math.min(character, #line)
   end
-  local ok, col = pcall(vim.str_byteindex, line, character, encoding ~= 'utf-32')
+  local ok, col
+  if new_api then
+    ok, col = pcall(vim.str_byteindex, line, encoding, character, false)
+  else
+    ok, col = pcall(vim.str_byteindex, line, character, encoding ~= 'utf-32')
+  end
   return ok and col or #line
 end
 
