@@ -30,12 +30,14 @@ type EvalArgs struct {
 	Range protocol.Range       `json:"range"`
 }
 
-// PrintItResult is what stui.printIt answers.
+// PrintItResult is what stui.printIt answers (see command.go).
 type PrintItResult struct {
 	bridge.EvaluateResult
-	// Inserted is the text inserted after the evaluated code, and Range where it went.
-	Inserted string         `json:"inserted"`
-	Range    protocol.Range `json:"range"`
+	// Inserted is the text inserted after the evaluated code: " " and the print string.
+	Inserted string `json:"inserted"`
+	// Range is the empty range of the insertion point: the end of the evaluated code, in
+	// the version of the document that was evaluated.
+	Range protocol.Range `json:"range"`
 	// Applied says whether the client applied the edit.
 	Applied bool `json:"applied"`
 }
@@ -131,10 +133,10 @@ func withSessionArgs[R any](ctx context.Context, s *server, raw json.RawMessage,
 	return f(ctx, s.ws.folderOf(path))
 }
 
-// evalSource answers the code to evaluate for a: the selection, or the statement at the
-// cursor when the selection is empty, with its byte range.
-func (s *server) evalSource(d *document, r protocol.Range) (code string, start, end int, err error) {
-	start, end, _ = d.Mapper.Offsets(toRange(r))
+// evalSource answers the code to evaluate for r: the selection, or the statement at the
+// cursor when the selection is empty, with where it is in d.
+func (s *server) evalSource(d *document, r protocol.Range) (evalSpan, error) {
+	start, end, _ := d.Mapper.Offsets(toRange(r))
 	if start > end {
 		start, end = end, start
 	}
@@ -142,30 +144,31 @@ func (s *server) evalSource(d *document, r protocol.Range) (code string, start, 
 		var ok bool
 		start, end, ok = s.statementAt(d, start)
 		if !ok {
-			return "", 0, 0, jsonrpc2.Errorf(jsonrpc2.InvalidParams, "STUI: there is no statement at the cursor to evaluate; select the code")
+			return evalSpan{}, jsonrpc2.Errorf(jsonrpc2.InvalidParams, "STUI: there is no statement at the cursor to evaluate; select the code")
 		}
 	}
-	code = string(d.Text()[start:end])
+	code := string(d.Text()[start:end])
 	if strings.TrimSpace(code) == "" {
-		return "", 0, 0, jsonrpc2.Errorf(jsonrpc2.InvalidParams, "STUI: nothing to evaluate: the selection is empty")
+		return evalSpan{}, jsonrpc2.Errorf(jsonrpc2.InvalidParams, "STUI: nothing to evaluate: the selection is empty")
 	}
-	return code, start, end, nil
+	return evalSpan{d: d, code: code, start: start, end: end}, nil
 }
 
-// evaluate runs code in the session of d's folder. While it runs the client sees
-// $/progress (when it supports it) and stui/status "evaluating"; cancelling the request
-// or the progress sends interrupt to the image.
-func (s *server) evaluate(ctx context.Context, d *document, title, code string, run func(context.Context, *bridge.Session) error) error {
-	f := s.ws.folderOf(d.Path)
+// evaluate runs the code of sp in the session of its document's folder. While it runs
+// the client sees $/progress (when it supports it) and stui/status "evaluating";
+// cancelling the request or the progress sends interrupt to the image. A failure is
+// answered with evalError's data.
+func (s *server) evaluate(ctx context.Context, sp evalSpan, title string, run func(context.Context, *bridge.Session) error) error {
+	f := s.ws.folderOf(sp.d.Path)
 	sctx, cancel := context.WithTimeout(ctx, f.Opts.requestDeadline())
 	c, sess, err := s.live.session(sctx, f)
 	cancel()
 	if err != nil {
-		return liveError(title, err)
+		return evalError(title, sp, err)
 	}
 	ctx, cancelEval := context.WithCancel(ctx)
 	defer cancelEval()
-	end := s.startProgress(ctx, title, firstLine(code), cancelEval)
+	end := s.startProgress(ctx, title, firstLine(sp.code), cancelEval)
 	defer end()
 	c.statusOf(f.Path, "evaluating")
 	defer c.statusOf(f.Path, "")
@@ -181,6 +184,9 @@ func (s *server) evaluate(ctx context.Context, d *document, title, code string, 
 	})
 	ectx, cancel := context.WithTimeout(ctx, f.Opts.evaluateDeadline())
 	defer cancel()
+	if s.cfg.beforeEvaluate != nil {
+		s.cfg.beforeEvaluate(ectx)
+	}
 	err = run(ectx, sess)
 	if e := bridge.ErrorOf(err); e != nil && (e.Type == bridge.SessionNotFound || e.Type == bridge.SessionExpired) && ectx.Err() == nil {
 		// The image had lost the session, so the code did not run; the registry opened a
@@ -195,7 +201,7 @@ func (s *server) evaluate(ctx context.Context, d *document, title, code string, 
 		if ctx.Err() != nil {
 			return protocol.ErrRequestCancelled
 		}
-		return liveError(title, err)
+		return evalError(title, sp, err)
 	}
 	return nil
 }
@@ -212,15 +218,15 @@ func firstLine(code string) string {
 }
 
 func (s *server) printIt(ctx context.Context, d *document, a EvalArgs) (*PrintItResult, error) {
-	code, _, end, err := s.evalSource(d, a.Range)
+	sp, err := s.evalSource(d, a.Range)
 	if err != nil {
 		return nil, err
 	}
 	f := s.ws.folderOf(d.Path)
 	var res *bridge.EvaluateResult
-	err = s.evaluate(ctx, d, "Print it", code, func(ctx context.Context, sess *bridge.Session) error {
+	err = s.evaluate(ctx, sp, "Print it", func(ctx context.Context, sess *bridge.Session) error {
 		var err error
-		res, err = sess.Evaluate(ctx, bridge.EvaluateParams{Code: code, Mode: bridge.ModePrint}, f.Opts.budget())
+		res, err = sess.Evaluate(ctx, bridge.EvaluateParams{Code: sp.code, Mode: bridge.ModePrint}, f.Opts.budget())
 		return err
 	})
 	if err != nil {
@@ -228,7 +234,7 @@ func (s *server) printIt(ctx context.Context, d *document, a EvalArgs) (*PrintIt
 	}
 	// Pharo's habit: the print string goes right after the code, preceded by a space.
 	insert := " " + res.PrintString
-	p, _ := d.Mapper.Point(end)
+	p, _ := d.Mapper.Point(sp.end)
 	at := protocol.Position{Line: p.Line, Character: p.Character}
 	out := &PrintItResult{EvaluateResult: *res, Inserted: insert, Range: protocol.Range{Start: at, End: at}}
 	edit := protocol.ApplyWorkspaceEditParams{
@@ -252,15 +258,15 @@ func (s *server) printIt(ctx context.Context, d *document, a EvalArgs) (*PrintIt
 const clientCallTimeout = 10 * time.Second
 
 func (s *server) doIt(ctx context.Context, d *document, a EvalArgs) (*bridge.EvaluateResult, error) {
-	code, _, _, err := s.evalSource(d, a.Range)
+	sp, err := s.evalSource(d, a.Range)
 	if err != nil {
 		return nil, err
 	}
 	f := s.ws.folderOf(d.Path)
 	var res *bridge.EvaluateResult
-	err = s.evaluate(ctx, d, "Do it", code, func(ctx context.Context, sess *bridge.Session) error {
+	err = s.evaluate(ctx, sp, "Do it", func(ctx context.Context, sess *bridge.Session) error {
 		var err error
-		res, err = sess.Evaluate(ctx, bridge.EvaluateParams{Code: code, Mode: bridge.ModeDo}, f.Opts.budget())
+		res, err = sess.Evaluate(ctx, bridge.EvaluateParams{Code: sp.code, Mode: bridge.ModeDo}, f.Opts.budget())
 		return err
 	})
 	if err != nil {
@@ -275,22 +281,22 @@ func (s *server) doIt(ctx context.Context, d *document, a EvalArgs) (*bridge.Eva
 }
 
 func (s *server) inspectIt(ctx context.Context, d *document, a EvalArgs) (*bridge.InspectResult, error) {
-	code, _, _, err := s.evalSource(d, a.Range)
+	sp, err := s.evalSource(d, a.Range)
 	if err != nil {
 		return nil, err
 	}
 	f := s.ws.folderOf(d.Path)
 	var res *bridge.InspectResult
-	err = s.evaluate(ctx, d, "Inspect it", code, func(ctx context.Context, sess *bridge.Session) error {
+	err = s.evaluate(ctx, sp, "Inspect it", func(ctx context.Context, sess *bridge.Session) error {
 		var err error
-		res, err = sess.Inspect(ctx, bridge.InspectParams{Expression: code, Count: f.Opts.Budget.Elements}, f.Opts.budget())
+		res, err = sess.Inspect(ctx, bridge.InspectParams{Expression: sp.code, Count: f.Opts.Budget.Elements}, f.Opts.budget())
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	if !s.hasInspector() && s.canShowDocument() {
-		s.showInspection(code, res)
+		s.showInspection(sp.code, res)
 	}
 	return res, nil
 }
@@ -390,18 +396,146 @@ func (s *server) removeScratch() {
 	}
 }
 
+// evalRun is an evaluation command the server has read and not yet answered.
+type evalRun struct {
+	id   jsonrpc2.ID
+	done chan struct{} // closed once the command is answered
+}
+
+// announceEvaluation records an evaluation command (stui.printIt, stui.doIt,
+// stui.inspect) as in flight in its folder, from the moment the read loop reads it: a
+// stui.interrupt read after it finds it, even before the image has it. It answers the
+// function that ends the record; call it once the command is answered.
+func (s *server) announceEvaluation(call *jsonrpc2.Call) (answered func()) {
+	if call.Method() != protocol.MethodWorkspaceExecuteCommand {
+		return func() {}
+	}
+	var p struct {
+		Command   Command           `json:"command"`
+		Arguments []json.RawMessage `json:"arguments"`
+	}
+	if json.Unmarshal(call.Params(), &p) != nil || len(p.Arguments) == 0 {
+		return func() {}
+	}
+	switch p.Command {
+	case CmdPrintIt, CmdDoIt, CmdInspect:
+	default:
+		return func() {}
+	}
+	var a EvalArgs
+	if json.Unmarshal(p.Arguments[0], &a) != nil {
+		return func() {}
+	}
+	path, _ := filePath(a.URI)
+	key := s.ws.folderOf(path).Path
+	run := &evalRun{id: call.ID(), done: make(chan struct{})}
+	s.evalMu.Lock()
+	if s.evals[key] == nil {
+		s.evals[key] = map[*evalRun]bool{}
+	}
+	s.evals[key][run] = true
+	s.evalMu.Unlock()
+	return func() {
+		s.evalMu.Lock()
+		delete(s.evals[key], run)
+		if len(s.evals[key]) == 0 {
+			delete(s.evals, key)
+		}
+		s.evalMu.Unlock()
+		close(run.done)
+	}
+}
+
+// evaluationsOf answers the evaluation commands of a folder that are in flight now.
+func (s *server) evaluationsOf(folderPath string) []*evalRun {
+	s.evalMu.Lock()
+	defer s.evalMu.Unlock()
+	out := make([]*evalRun, 0, len(s.evals[folderPath]))
+	for r := range s.evals[folderPath] {
+		out = append(out, r)
+	}
+	return out
+}
+
+// firstRunning answers a run of runs that is not answered yet, or nil.
+func firstRunning(runs []*evalRun) *evalRun {
+	for _, r := range runs {
+		select {
+		case <-r.done:
+		default:
+			return r
+		}
+	}
+	return nil
+}
+
+// Retries of stui.interrupt while the image has not started the evaluation yet.
+const (
+	interruptRetryFirst = 5 * time.Millisecond
+	interruptRetryMax   = 200 * time.Millisecond
+)
+
+// interruptCmd is stui.interrupt. The evaluation commands of the folder that the server
+// read before it may not have reached the image yet (the image then answers
+// interrupted: false): it sends interrupt again, with back-off, until the image stops
+// one, or they are answered, within deadlines.request. Past that it cancels them: they
+// answer RequestCancelled and send interrupt themselves.
 func (s *server) interruptCmd(ctx context.Context, f folder) (*bridge.InterruptResult, error) {
-	ctx, cancel := context.WithTimeout(ctx, f.Opts.requestDeadline())
-	defer cancel()
-	_, sess, err := s.live.session(ctx, f)
+	runs := s.evaluationsOf(f.Path)
+	sctx, cancel := context.WithTimeout(ctx, f.Opts.requestDeadline())
+	_, sess, err := s.live.session(sctx, f)
+	cancel()
 	if err != nil {
 		return nil, liveError("Interrupt", err)
 	}
-	res, err := sess.Interrupt(ctx)
-	if err != nil {
-		return nil, liveError("Interrupt", err)
+	giveUp := time.NewTimer(f.Opts.requestDeadline())
+	defer giveUp.Stop()
+	wait := interruptRetryFirst
+	for {
+		ictx, cancel := context.WithTimeout(ctx, f.Opts.requestDeadline())
+		res, err := sess.Interrupt(ictx)
+		cancel()
+		if err != nil {
+			return nil, liveError("Interrupt", err)
+		}
+		if res.Interrupted {
+			return res, nil
+		}
+		retry := time.NewTimer(wait)
+		for waiting := true; waiting; {
+			next := firstRunning(runs)
+			if next == nil {
+				retry.Stop()
+				return res, nil // answered before the image had them: nothing runs
+			}
+			select {
+			case <-retry.C:
+				waiting = false
+			case <-next.done:
+			case <-giveUp.C:
+				retry.Stop()
+				s.logger.Warn("stui.interrupt: the image did not start the evaluation in time; cancelling it", zap.String("folder", f.Path))
+				s.cancelRuns(runs)
+				return res, nil
+			case <-ctx.Done():
+				retry.Stop()
+				return nil, protocol.ErrRequestCancelled
+			}
+		}
+		wait = min(wait*2, interruptRetryMax)
 	}
-	return res, nil
+}
+
+// cancelRuns cancels the requests of runs still in flight.
+func (s *server) cancelRuns(runs []*evalRun) {
+	for _, r := range runs {
+		s.reqMu.Lock()
+		cancel := s.requests[r.id]
+		s.reqMu.Unlock()
+		if cancel != nil {
+			cancel()
+		}
+	}
 }
 
 // RestartResult is what stui.restartSession answers.

@@ -130,8 +130,10 @@ func (s *server) Initialize(ctx context.Context, params *protocol.InitializePara
 }
 
 func (s *server) Initialized(ctx context.Context, params *protocol.InitializedParams) error {
-	// Configuration is pulled from the client: a server->client call, so not inline.
+	// Configuration is pulled from the client, and the file watcher registered with it:
+	// server->client calls, so not inline.
 	go s.loadConfiguration(s.ctx)
+	go s.registerWatcher(s.ctx)
 	return nil
 }
 

@@ -53,6 +53,9 @@ type Config struct {
 	onIndexed func()        // tests: called after each refresh of the completion index
 	onServer  func(*server) // tests: told the server Serve made
 	onScanned func()        // tests: called after each scan of the workspace folders
+	onWatched func()        // tests: called after each batch of watched-file events is indexed
+
+	beforeEvaluate func(context.Context) // tests: called before an evaluation is sent to the image
 }
 
 // ErrExitWithoutShutdown is answered by Serve when the client sent exit before shutdown;
@@ -113,6 +116,11 @@ type server struct {
 	progressMu sync.Mutex                    // guards progress
 	progress   map[string]context.CancelFunc // cancels the work of a progress token
 
+	evalMu sync.Mutex                   // guards evals
+	evals  map[string]map[*evalRun]bool // evaluation commands read and not answered, by folder path
+
+	watch fileWatch // watched-file events waiting to be indexed
+
 	scratch     string       // directory of generated read-only files; guarded by scratchMu
 	inspections atomic.Int64 // numbers the inspection documents
 
@@ -134,6 +142,7 @@ func newServer(ctx context.Context, cfg Config) *server {
 		logQueue: make(chan protocol.LogMessageParams, 64),
 		requests: make(map[jsonrpc2.ID]context.CancelFunc),
 		progress: make(map[string]context.CancelFunc),
+		evals:    make(map[string]map[*evalRun]bool),
 	}
 	s.logger = zap.New(forwardingCore(base.Core(), s.logQueue))
 	s.docs = newDocuments()
@@ -176,8 +185,10 @@ func (s *server) handle(ctx context.Context, reply jsonrpc2.Replier, req jsonrpc
 	}
 	s.inflight.Add(1)
 	rctx := s.track(call)
+	answered := s.announceEvaluation(call)
 	go func() {
 		defer s.inflight.Done()
+		defer answered()
 		s.runTracked(rctx, call, reply)
 	}()
 	return nil

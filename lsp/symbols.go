@@ -97,6 +97,21 @@ func (x *workspaceIndex) indexFile(key string, u protocol.DocumentURI, f *smallt
 	x.rebuildLocked()
 }
 
+// remove drops the entry of path, and those of the files under it (a deleted directory).
+func (x *workspaceIndex) remove(path string) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	n := len(x.files)
+	for k := range x.files {
+		if k == path || strings.HasPrefix(k, path+string(filepath.Separator)) {
+			delete(x.files, k)
+		}
+	}
+	if len(x.files) != n {
+		x.rebuildLocked()
+	}
+}
+
 func (x *workspaceIndex) rebuildLocked() {
 	cs := map[string]bool{}
 	ss := map[string]bool{}

@@ -194,6 +194,8 @@ func (s *server) DidChange(ctx context.Context, params *protocol.DidChangeTextDo
 
 func (s *server) DidClose(ctx context.Context, params *protocol.DidCloseTextDocumentParams) error {
 	s.docs.remove(params.TextDocument.URI)
+	// The index held the document's text: it follows the disk again.
+	s.enqueueFileEvents([]*protocol.FileEvent{{URI: uri.URI(params.TextDocument.URI), Type: protocol.FileChangeTypeChanged}})
 	// Clear the document's diagnostics.
 	go s.notify(protocol.MethodTextDocumentPublishDiagnostics, &protocol.PublishDiagnosticsParams{
 		URI: params.TextDocument.URI, Diagnostics: []protocol.Diagnostic{},

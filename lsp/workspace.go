@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -14,6 +17,9 @@ import (
 	"go.lsp.dev/protocol"
 	"go.lsp.dev/uri"
 	"go.uber.org/zap"
+
+	"github.com/stui-dev/stui/lsp/internal/position"
+	"github.com/stui-dev/stui/lsp/smalltalk"
 )
 
 // folder is a workspace folder and its settings. The default folder (Path "") holds the
@@ -273,6 +279,121 @@ func (s *server) DidChangeWorkspaceFolders(ctx context.Context, params *protocol
 	return nil
 }
 
+// watchRegistration is the id of the file watcher stui-lsp registers.
+const watchRegistration = "stui-watch-st"
+
+// registerWatcher asks the client to watch the workspace's Smalltalk files
+// (client/registerCapability for workspace/didChangeWatchedFiles), when it supports
+// registering that dynamically. It is a server->client request: never call it inline
+// from a notification handler.
+func (s *server) registerWatcher(ctx context.Context) {
+	s.stateMu.Lock()
+	w := s.clientCaps.Workspace
+	ok := w != nil && w.DidChangeWatchedFiles != nil && w.DidChangeWatchedFiles.DynamicRegistration
+	s.stateMu.Unlock()
+	if !ok {
+		return
+	}
+	params := &protocol.RegistrationParams{Registrations: []protocol.Registration{{
+		ID:     watchRegistration,
+		Method: protocol.MethodWorkspaceDidChangeWatchedFiles,
+		RegisterOptions: protocol.DidChangeWatchedFilesRegistrationOptions{
+			Watchers: []protocol.FileSystemWatcher{{GlobPattern: "**/*.st"}},
+		},
+	}}}
+	if err := s.call(ctx, clientCallTimeout, protocol.MethodClientRegisterCapability, params, nil); err != nil {
+		s.logger.Info("the client did not register the file watcher; files changed outside the editor are indexed at the next start", zap.Error(err))
+	}
+}
+
+// fileWatch queues watched-file events for one goroutine that indexes them in order, off
+// the read loop.
+type fileWatch struct {
+	mu      sync.Mutex           // guards the fields below
+	pending []protocol.FileEvent // in the order received
+	running bool                 // a goroutine drains pending
+}
+
+// DidChangeWatchedFiles updates the workspace index for Smalltalk files created, changed
+// or deleted on disk. Open documents are indexed from their text instead.
 func (s *server) DidChangeWatchedFiles(ctx context.Context, params *protocol.DidChangeWatchedFilesParams) error {
+	s.enqueueFileEvents(params.Changes)
 	return nil
+}
+
+// enqueueFileEvents queues events for indexing, starting the goroutine that drains the
+// queue when none runs.
+func (s *server) enqueueFileEvents(events []*protocol.FileEvent) {
+	s.watch.mu.Lock()
+	defer s.watch.mu.Unlock()
+	for _, e := range events {
+		if e != nil {
+			s.watch.pending = append(s.watch.pending, *e)
+		}
+	}
+	if s.watch.running || len(s.watch.pending) == 0 {
+		return
+	}
+	s.watch.running = true
+	go s.drainFileEvents()
+}
+
+func (s *server) drainFileEvents() {
+	for {
+		s.watch.mu.Lock()
+		batch := s.watch.pending
+		s.watch.pending = nil
+		if len(batch) == 0 || s.ctx.Err() != nil {
+			s.watch.running = false
+			s.watch.mu.Unlock()
+			return
+		}
+		s.watch.mu.Unlock()
+		for _, e := range batch {
+			s.indexFromDisk(e)
+		}
+		if s.cfg.onWatched != nil {
+			s.cfg.onWatched()
+		}
+	}
+}
+
+// indexFromDisk brings the index entry of the file of a watched-file event in line with
+// the disk: whatever the event says, a readable .st file is indexed and a missing one is
+// dropped (with the files under it, for a deleted directory). Open documents are left
+// alone (their text is indexed); files outside the workspace folders are only dropped
+// (they are indexed while open).
+func (s *server) indexFromDisk(e protocol.FileEvent) {
+	if s.docs.get(protocol.DocumentURI(e.URI)) != nil {
+		return
+	}
+	path, ok := filePath(protocol.DocumentURI(e.URI))
+	if !ok {
+		s.wsIdx.remove(string(e.URI)) // a closed document without a file
+		return
+	}
+	if s.docs.get(protocol.DocumentURI(uri.File(path))) != nil {
+		return
+	}
+	if s.ws.folderOf(path).Path == "" {
+		s.wsIdx.remove(path)
+		return
+	}
+	info, err := os.Stat(path)
+	switch {
+	case err != nil && errors.Is(err, fs.ErrNotExist):
+		s.wsIdx.remove(path)
+	case err != nil:
+		s.logger.Info("a watched file cannot be read; its index entry is kept", zap.String("path", path), zap.Error(err))
+	case info.IsDir() || !strings.HasSuffix(path, ".st"):
+	case info.Size() > maxIndexedSize:
+		s.wsIdx.remove(path)
+	default:
+		src, err := os.ReadFile(path)
+		if err != nil {
+			s.logger.Info("a watched file cannot be read; its index entry is kept", zap.String("path", path), zap.Error(err))
+			return
+		}
+		s.wsIdx.indexFile(path, protocol.DocumentURI(uri.File(path)), smalltalk.Parse(src, smalltalk.KindOf(path, src)), position.NewMapper(src))
+	}
 }

@@ -8,7 +8,7 @@
 //
 //	bin, err := lsptest.Build(ctx, dir)
 //	c, err := lsptest.StartBinary(ctx, bin, lsptest.Options{Folders: dirs, Settings: map[string]any{
-//		"endpoint": img.Endpoint(), "tokenFile": tokenFile}})
+//		"endpoint": img.Endpoint(), "tokenFile": tokenFile}}, nil)
 //	defer c.Close(ctx)
 //
 // The client answers the server's requests itself: workspace/configuration with

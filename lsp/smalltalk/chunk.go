@@ -159,7 +159,7 @@ func methodsFor(seq *Sequence) (class string, meta bool, category string, ok boo
 		return "", false, "", false
 	}
 	s, isSend := seq.Statements[0].(*Send)
-	if !isSend || !strings.HasPrefix(s.Message.Selector, "methodsFor:") {
+	if !isSend || !strings.HasPrefix(s.Message.Selector, "methodsFor:") || len(s.Message.Args) == 0 {
 		return "", false, "", false
 	}
 	recv := s.Receiver
@@ -219,6 +219,9 @@ func chunkDefinitions(f *File, seq *Sequence) {
 			def.Superclass, def.SuperclassLoc = recvName, s.Receiver.Span()
 		}
 		for k, part := range s.Message.Parts {
+			if k >= len(s.Message.Args) {
+				break
+			}
 			lit, ok := s.Message.Args[k].(*Literal)
 			if !ok {
 				continue

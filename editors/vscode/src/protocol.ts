@@ -87,11 +87,13 @@ export interface Frame {
 }
 
 /**
- * The data of the JSON-RPC error that answers a failed evaluation command. `type` is the
- * image's error type (SyntaxError, EvaluationError, Interrupted, Timeout, Unavailable...).
- * `range`, when the server sends it, is the error's exact range in the document; otherwise
- * `details` locates it inside the evaluated source (bridge.SyntaxErrorDetails: 1-based
- * line and column, 0-based character offset) and carries the stack.
+ * The data of the JSON-RPC error that answers a failed evaluation command (lsp.EvalErrorData,
+ * documented in lsp/command.go). `type` is the image's error type (SyntaxError,
+ * EvaluationError, Interrupted, Timeout, Unavailable...). `range` is the error's range in the
+ * document: where a syntax error is, else the evaluated code. `stack` is the stack of an
+ * EvaluationError, Interrupted or Timeout, innermost frame first; `exceptionClass` the class
+ * of an EvaluationError's exception. `details` (the protocol error's details: 1-based line
+ * and column, 0-based character offset, the stack) is read when a server sends no range.
  */
 export interface EvalErrorData {
   type?: string;
@@ -105,4 +107,5 @@ export interface EvalErrorData {
     stack?: Frame[];
   };
   stack?: Frame[];
+  exceptionClass?: string;
 }

@@ -435,10 +435,14 @@ func sideName(class string, meta bool) string {
 
 func (w *world) checkSend(fl file, recv smalltalk.Expr, m *smalltalk.Message) []Problem {
 	sel := m.Selector
+	at := m.Loc.Start
+	if len(m.Parts) > 0 {
+		at = m.Parts[0].Start
+	}
 	if v, ok := recv.(*smalltalk.Variable); ok && v.Kind == smalltalk.Global {
 		if cl := w.class(v.Name); cl != nil {
 			if !w.classSideUnderstands(v.Name, sel) {
-				return []Problem{problemAt(fl, m.Parts[0].Start, "class-side", v.Name+">>"+sel,
+				return []Problem{problemAt(fl, at, "class-side", v.Name+">>"+sel,
 					fmt.Sprintf("%s class does not understand #%s: not implemented on the class side of %s or its superclasses, nor by Class", v.Name, sel, v.Name))}
 			}
 			return nil
@@ -447,7 +451,7 @@ func (w *world) checkSend(fl file, recv smalltalk.Expr, m *smalltalk.Message) []
 	if w.localSels[sel] || w.api.Implements(sel) {
 		return nil
 	}
-	return []Problem{problemAt(fl, m.Parts[0].Start, "selector", sel,
+	return []Problem{problemAt(fl, at, "selector", sel,
 		fmt.Sprintf("unknown selector #%s: implemented neither here nor in both Pharo 12 and 13", sel))}
 }
 

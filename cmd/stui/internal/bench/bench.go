@@ -359,15 +359,20 @@ func newRaw(ctx context.Context, endpoint, token string) (*rawREQ, error) {
 	return &rawREQ{sock: sock, body: body}, nil
 }
 
-// call sends the request and reads the reply. zmq4's Recv has no timeout; the bench
-// peers answer every request, and a stuck run is ended by the context of Run's caller
-// closing the process.
+// call sends the request and reads the reply. zmq4's Recv has no timeout: should ctx
+// end first, the socket is closed, which unblocks it (no goroutine per call, so that the
+// raw layer pays for nothing but zmq4).
 func (r *rawREQ) call(ctx context.Context) error {
+	stop := context.AfterFunc(ctx, func() { r.sock.Close() })
+	defer stop()
 	if err := r.sock.Send(zmq4.NewMsg(r.body)); err != nil {
 		return err
 	}
 	msg, err := r.sock.Recv()
 	if err != nil {
+		if ctx.Err() != nil {
+			return fmt.Errorf("raw zmq4: no reply: %w", ctx.Err())
+		}
 		return err
 	}
 	if len(msg.Frames) == 0 || !strings.Contains(string(msg.Frames[len(msg.Frames)-1]), `"OrderedCollection"`) {
