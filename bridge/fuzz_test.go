@@ -81,13 +81,13 @@ func FuzzDecodeResponse(f *testing.F) {
 // announces more than the cap.
 func FuzzGuardScan(f *testing.F) {
 	for _, s := range protocolSeeds(f) {
-		f.Add(append(fuzzHandshake(), fuzzReply(s)...), uint8(7))
+		f.Add(append(append(stuiGreeting(), stuiReady()...), stuiReply(s)...), uint8(7))
 	}
 	long := make([]byte, 9)
 	long[0] = 0x02
 	binary.BigEndian.PutUint64(long[1:], 1<<63)
-	f.Add(append(fuzzHandshake(), long...), uint8(1))
-	f.Add(append(fuzzHandshake(), 0x05, 0xff, 0x01, 0x10), uint8(3))
+	f.Add(append(append(stuiGreeting(), stuiReady()...), long...), uint8(1))
+	f.Add(append(append(stuiGreeting(), stuiReady()...), 0x05, 0xff, 0x01, 0x10), uint8(3))
 	f.Add([]byte{}, uint8(0))
 	f.Fuzz(func(t *testing.T, in []byte, chunk uint8) {
 		const max = 300
@@ -114,12 +114,12 @@ func FuzzGuardScan(f *testing.F) {
 // reply or an error by the deadline, never panic, and never answer a reply over the cap.
 func FuzzRoundTrip(f *testing.F) {
 	for _, s := range protocolSeeds(f) {
-		f.Add(true, fuzzReply(s))
+		f.Add(true, stuiReply(s))
 	}
-	f.Add(true, fuzzReply(bytes.Repeat([]byte("x"), 5000)))
+	f.Add(true, stuiReply(bytes.Repeat([]byte("x"), 5000)))
 	f.Add(true, []byte{0x04, 0x05, 0x04, 'P', 'I', 'N', 'G', 0x01, 0x00, 0x00, 0x02, '{', '}'})
 	f.Add(true, []byte{0x01, 0x00, 0x01, 0x00, 0x00, 0x00})
-	f.Add(false, fuzzHandshake())
+	f.Add(false, append(stuiGreeting(), stuiReady()...))
 	f.Add(false, []byte("HTTP/1.1 200 OK\r\n\r\n"))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -138,7 +138,7 @@ func FuzzRoundTrip(f *testing.F) {
 			defer nc.Close()
 			out := answer
 			if handshake {
-				out = append(fuzzHandshake(), answer...)
+				out = append(append(stuiGreeting(), stuiReady()...), answer...)
 			}
 			nc.SetDeadline(time.Now().Add(2 * time.Second))
 			nc.Write(out)
@@ -161,32 +161,3 @@ func FuzzRoundTrip(f *testing.F) {
 	})
 }
 
-// fuzzHandshake is a REP peer's greeting (ZMTP 3.0, NULL) and READY command.
-func fuzzHandshake() []byte {
-	g := make([]byte, 64)
-	g[0], g[9], g[10], g[11] = 0xff, 0x7f, 3, 0
-	copy(g[12:], "NULL")
-	var ready bytes.Buffer
-	ready.WriteByte(5)
-	ready.WriteString("READY")
-	ready.WriteByte(byte(len("Socket-Type")))
-	ready.WriteString("Socket-Type")
-	binary.Write(&ready, binary.BigEndian, uint32(3))
-	ready.WriteString("REP")
-	return append(g, fuzzFrame(0x04, ready.Bytes())...)
-}
-
-// fuzzReply is a REP peer's reply: the empty delimiter, then the body.
-func fuzzReply(body []byte) []byte {
-	return append(fuzzFrame(0x01, nil), fuzzFrame(0x00, body)...)
-}
-
-func fuzzFrame(flags byte, body []byte) []byte {
-	if len(body) > 255 {
-		h := make([]byte, 9)
-		h[0] = flags | 0x02
-		binary.BigEndian.PutUint64(h[1:], uint64(len(body)))
-		return append(h, body...)
-	}
-	return append([]byte{flags, byte(len(body))}, body...)
-}

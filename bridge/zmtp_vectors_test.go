@@ -1,4 +1,4 @@
-package bridge_test
+package bridge
 
 // This file captures the ZMTP byte vectors in testdata/zmtp from live peers: zmq4 (the
 // client STUI ships) and libzmq (through Debian's python3-zmq), each as a REQ client and as
@@ -200,23 +200,13 @@ func stuiReady() []byte {
 		binary.Write(&body, binary.BigEndian, uint32(len(p[1])))
 		body.WriteString(p[1])
 	}
-	return frameBytes(0x04, body.Bytes())
+	return frame(0x04, body.Bytes())
 }
 
 // stuiReply is the reply STUIZmtpCodec writes for a REQ peer: the empty delimiter, then
 // the body.
 func stuiReply(body []byte) []byte {
-	return append(frameBytes(0x01, nil), frameBytes(0x00, body)...)
-}
-
-func frameBytes(flags byte, body []byte) []byte {
-	if len(body) > 255 {
-		h := make([]byte, 9)
-		h[0] = flags | 0x02
-		binary.BigEndian.PutUint64(h[1:], uint64(len(body)))
-		return append(h, body...)
-	}
-	return append([]byte{flags, byte(len(body))}, body...)
+	return append(frame(0x01, nil), frame(0x00, body)...)
 }
 
 func vectorBytes(t *testing.T, f zmtpFile, name string) []byte {

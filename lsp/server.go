@@ -10,8 +10,9 @@
 //
 // The feature families live in one file each: lifecycle.go, textsync.go (and
 // diagnostics.go), hover.go, completion.go, definition.go (and references), actions.go
-// (code actions, commands, stui/inspect, progress), workspace.go (folders, settings),
-// symbols.go (outline, folding, selection ranges, workspace symbols), unimplemented.go.
+// (code actions, commands, stui/inspect, progress; evalerror.go: the data of failed
+// evaluations), workspace.go (folders, settings, watched files), symbols.go (outline,
+// folding, selection ranges, workspace symbols), unimplemented.go.
 // The image side: live.go (one connection per endpoint, availability, stui/status),
 // sessions.go (a bridge.Registry per image), index.go (the completion index),
 // supervisor.go and launcher.go (images stui-lsp starts). parse.go adapts the parser.

@@ -35,6 +35,7 @@ class Seen extends EventEmitter {
   statuses: StatusParams[] = [];
   diagnostics = new Map<string, { message: string; range: Range }[]>();
   messages: string[] = [];
+  registrations: { method: string; registerOptions?: unknown }[] = [];
 
   /** Resolves with pred's answer once it is truthy; rejects after ms. */
   until<T>(what: string, pred: () => T | undefined | false, ms = deadline): Promise<T> {
@@ -94,7 +95,11 @@ before(async () => {
   server.stderr?.on('data', (d) => (stderr += d.toString()));
   conn = createProtocolConnection(new StreamMessageReader(server.stdout!), new StreamMessageWriter(server.stdin!));
   conn.onRequest('workspace/configuration', (p: { items: unknown[] }) => p.items.map(() => settings));
-  conn.onRequest('client/registerCapability', () => null);
+  conn.onRequest('client/registerCapability', (p: { registrations: { method: string; registerOptions?: unknown }[] }) => {
+    seen.registrations.push(...p.registrations);
+    seen.emit('changed');
+    return null;
+  });
   conn.onRequest('window/workDoneProgress/create', () => null);
   conn.onRequest('workspace/applyEdit', (p: { edit: WorkspaceEdit }) => {
     for (const [uri, edits] of Object.entries(p.edit.changes ?? {})) {
@@ -128,7 +133,7 @@ before(async () => {
     workspaceFolders: [{ uri: folderUri, name: 'w' }],
     initializationOptions: settings,
     capabilities: {
-      workspace: { configuration: true, applyEdit: true, workspaceFolders: true },
+      workspace: { configuration: true, applyEdit: true, workspaceFolders: true, didChangeWatchedFiles: { dynamicRegistration: true } },
       window: { workDoneProgress: true },
       experimental: { stui: { inspector: true } },
     },
@@ -158,6 +163,13 @@ test('stui-lsp advertises every STUI command', { skip }, () => {
   for (const c of Object.values(ServerCommand)) {
     assert.ok(commands.includes(c), `${c} missing from ${JSON.stringify(commands)}`);
   }
+});
+
+test('stui-lsp registers a watcher for the Smalltalk files, as vscode-languageclient expects', { skip }, async () => {
+  const reg = await seen.until('client/registerCapability for workspace/didChangeWatchedFiles', () =>
+    seen.registrations.find((r) => r.method === 'workspace/didChangeWatchedFiles'),
+  );
+  assert.deepEqual(reg.registerOptions, { watchers: [{ globPattern: '**/*.st' }] });
 });
 
 test('Print it inserts " 7" after 3 + 4, where the extension selects it', { skip }, async () => {

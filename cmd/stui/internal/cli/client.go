@@ -134,7 +134,7 @@ func failImage(env *Env, f *imageFlags, err error) int {
 	e := bridge.ErrorOf(err)
 	switch {
 	case e != nil && e.Type == bridge.Unavailable:
-		fmt.Fprintf(env.Stderr, "stui: cannot reach Pharo at %s (%s); start Pharo with the STUI server running (stui pharo), or pass --endpoint\n", f.endpoint, unavailableReason(e))
+		fmt.Fprintf(env.Stderr, "stui: cannot reach Pharo at %s (%s); start Pharo with STUI (`stui pharo serve --image FILE`, or `STUIServer startOn: PORT token: TOKEN` in the image), or pass --endpoint\n", f.endpoint, unavailableReason(e))
 		return ExitUnreachable
 	case e != nil && e.Type == bridge.Unauthorized:
 		fmt.Fprintf(env.Stderr, "stui: %s (set %s, or pass --token-file)\n", e.Error(), bridge.TokenEnv)
