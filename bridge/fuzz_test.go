@@ -160,4 +160,3 @@ func FuzzRoundTrip(f *testing.F) {
 		<-served
 	})
 }
-
