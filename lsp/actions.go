@@ -166,6 +166,10 @@ func (s *server) evaluate(ctx context.Context, sp evalSpan, title string, run fu
 	if err != nil {
 		return evalError(title, sp, err)
 	}
+	gen, err := c.available()
+	if err != nil {
+		return evalError(title, sp, err)
+	}
 	ctx, cancelEval := context.WithCancel(ctx)
 	defer cancelEval()
 	end := s.startProgress(ctx, title, firstLine(sp.code), cancelEval)
@@ -196,7 +200,7 @@ func (s *server) evaluate(ctx context.Context, sp evalSpan, title string, run fu
 	if !stop() {
 		<-interrupted // the interrupt was sent (or failed) before the answer
 	}
-	c.observe(err)
+	c.observe(gen, err)
 	if err != nil {
 		if ctx.Err() != nil {
 			return protocol.ErrRequestCancelled

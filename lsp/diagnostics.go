@@ -60,7 +60,10 @@ func (s *server) checkSaved(ctx context.Context, d *document) {
 	}
 	fo := s.ws.folderOf(d.Path)
 	c, err := s.live.conn(fo)
-	if err != nil || c.available() != nil {
+	if err == nil {
+		_, err = c.available()
+	}
+	if err != nil {
 		s.publish(d, syntax, nil)
 		return
 	}

@@ -181,15 +181,22 @@ func copyVectors(t testing.TB, from, to string) {
 }
 
 // TestInterruptOvertakingTheEvaluation is the race of an interrupt sent right after the
-// evaluation: the image receives the interrupt before the evaluation (here forced: the
-// evaluation waits until the image has an interrupt), answers interrupted: false, and
-// the evaluation must still be stopped.
+// evaluation: the image receives the interrupt before the evaluation, answers
+// interrupted: false, and the evaluation must still be stopped. The race is forced: the
+// evaluation is sent to the image only once it has received a second interrupt (so the
+// first was answered before the evaluation arrived).
 func TestInterruptOvertakingTheEvaluation(t *testing.T) {
 	var img *bridgetest.Server // set before any evaluation
 	c, img := withImage(t, testOptions{
 		initOpts: map[string]any{"deadlines": map[string]any{"evaluate": 5000}},
 		cfg: Config{beforeEvaluate: func(ctx context.Context) {
-			_ = img.WaitFor(ctx, func(r bridge.Request) bool { return r.Command == bridge.Interrupt })
+			n := 0
+			_ = img.WaitFor(ctx, func(r bridge.Request) bool {
+				if r.Command == bridge.Interrupt {
+					n++
+				}
+				return n == 2
+			})
 		}},
 	})
 	u := c.open("play.st", playground)
@@ -209,14 +216,14 @@ func TestInterruptOvertakingTheEvaluation(t *testing.T) {
 	if d.Type != bridge.Interrupted || len(d.Stack) == 0 || d.Range != rangeOf(t, playground, "[true] whileTrue") {
 		t.Errorf("the interrupted evaluation's data: %+v", d)
 	}
-	interrupts := 0
+	var order []bridge.Command
 	for _, r := range img.Requests() {
-		if r.Command == bridge.Interrupt {
-			interrupts++
+		if r.Command == bridge.Interrupt || r.Command == bridge.Evaluate {
+			order = append(order, r.Command)
 		}
 	}
-	if interrupts < 2 {
-		t.Errorf("the image received %d interrupts, want at least 2 (the first overtook the evaluation)", interrupts)
+	if len(order) < 3 || order[0] != bridge.Interrupt || order[1] != bridge.Interrupt {
+		t.Errorf("the image received %v, want interrupts before the evaluation (the first one answered before it arrived)", order)
 	}
 }
 

@@ -124,6 +124,7 @@ type imageConn struct {
 
 	mu           sync.Mutex // guards the fields below
 	state        connState
+	gen          uint64 // bumped at every change of state; see observe
 	reason       string
 	told         bool            // the user was told the image is unavailable
 	pinging      bool            // a pinger runs
@@ -246,6 +247,9 @@ func (c *imageConn) markConnected() {
 	c.mu.Lock()
 	was := c.state
 	c.state, c.reason, c.told = connConnected, "", false
+	if was != connConnected {
+		c.gen++
+	}
 	c.mu.Unlock()
 	if was != connConnected {
 		c.s.logger.Info("image connected", zap.String("endpoint", c.opts.Endpoint))
@@ -261,6 +265,9 @@ func (c *imageConn) markConnected() {
 // pinger watches for its return.
 func (c *imageConn) markUnavailable(err error) {
 	c.mu.Lock()
+	if c.state != connUnavailable {
+		c.gen++
+	}
 	c.state, c.reason = connUnavailable, err.Error()
 	tell := !c.told
 	c.told = true
@@ -284,18 +291,28 @@ func (c *imageConn) markUnavailable(err error) {
 	}
 }
 
-// available answers nil when requests may be sent, or the error to answer at once.
-func (c *imageConn) available() error {
+// available answers nil and the state's generation when requests may be sent (pass the
+// generation to observe with the exchange's outcome), or the error to answer at once.
+func (c *imageConn) available() (uint64, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.state == connUnavailable {
-		return &bridge.Error{Type: bridge.Unavailable, Message: "the Pharo image is unavailable: " + c.reason}
+		return 0, &bridge.Error{Type: bridge.Unavailable, Message: "the Pharo image is unavailable: " + c.reason}
 	}
-	return nil
+	return c.gen, nil
 }
 
-// observe classifies the outcome of an exchange.
-func (c *imageConn) observe(err error) {
+// observe classifies the outcome of an exchange that began in generation gen. An exchange
+// that began before the last change of state says nothing about the image now: a call
+// sent before an outage may still succeed after the outage was recorded, and must not
+// mark a dead image connected (nor a late failure mark a recovered one unavailable).
+func (c *imageConn) observe(gen uint64, err error) {
+	c.mu.Lock()
+	stale := gen != c.gen
+	c.mu.Unlock()
+	if stale {
+		return
+	}
 	if err == nil {
 		c.markConnected()
 		return
@@ -369,13 +386,14 @@ func (c *imageConn) call(ctx context.Context, deadline time.Duration, cmd bridge
 // none: ""). Session commands sent this way do not wait for the session's request in
 // flight.
 func (c *imageConn) callIn(ctx context.Context, deadline time.Duration, cmd bridge.Command, sessionID string, params, result any) error {
-	if err := c.available(); err != nil {
+	gen, err := c.available()
+	if err != nil {
 		return err
 	}
 	ctx, cancel := context.WithTimeout(ctx, deadline)
 	defer cancel()
-	err := c.client.Call(ctx, cmd, sessionID, c.opts.budget(), params, result)
-	c.observe(err)
+	err = c.client.Call(ctx, cmd, sessionID, c.opts.budget(), params, result)
+	c.observe(gen, err)
 	return err
 }
 
@@ -385,11 +403,12 @@ func (l *live) session(ctx context.Context, f folder) (*imageConn, *bridge.Sessi
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := c.available(); err != nil {
+	gen, err := c.available()
+	if err != nil {
 		return nil, nil, err
 	}
 	s, err := c.sessions.session(ctx, f.Path)
-	c.observe(err)
+	c.observe(gen, err)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -402,11 +421,12 @@ func (l *live) restart(ctx context.Context, f folder) (*bridge.Session, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := c.available(); err != nil {
+	gen, err := c.available()
+	if err != nil {
 		return nil, err
 	}
 	s, err := c.sessions.restart(ctx, f.Path)
-	c.observe(err)
+	c.observe(gen, err)
 	return s, err
 }
 

@@ -162,6 +162,34 @@ func TestImageKilledMidRequestThenBack(t *testing.T) {
 	})
 }
 
+// A call sent before the image died may answer after the outage was recorded: its
+// success must not mark the dead image connected (regression: the status flickered to
+// "connected" and the next request was answered with a stale failure).
+func TestLateSuccessDoesNotMarkDeadImageConnected(t *testing.T) {
+	c, img := withImage(t, testOptions{})
+	conn, err := c.srv.live.conn(c.srv.ws.folderOf(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, err := conn.available()
+	if err != nil {
+		t.Fatalf("the image is connected, yet available() answered %v", err)
+	}
+	mark := c.count()
+	img.Kill()
+	conn.observe(before, &bridge.Error{Type: bridge.Unavailable, Message: "connection refused"})
+	_, i := c.waitFor(mark, status("disconnected"))
+	conn.observe(before, nil) // the late success of a call sent before the outage
+	if _, err := conn.available(); err == nil {
+		t.Fatal("a success sent before the outage marked the dead image connected")
+	}
+	img.Restart()
+	c.waitFor(i, status("connected"))
+	if _, err := conn.available(); err != nil {
+		t.Fatalf("after the image came back, available() answered %v", err)
+	}
+}
+
 func TestUnavailableImageIsToldOnce(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

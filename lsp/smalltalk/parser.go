@@ -433,14 +433,27 @@ func (p *parser) identifier(t token) Expr {
 
 // parseLiteralArray parses the elements of #( ... ) or #[ ... ] after the opener t.
 func (p *parser) parseLiteralArray(open token) *LiteralArray {
-	bytes := open.tok == tByteArray || open.tok == tLBracket
+	bytes := open.tok == tByteArray
 	closer := tRParen
 	if bytes {
 		closer = tRBracket
 	}
 	arr := &LiteralArray{Loc: Span{open.start, open.end}, Bytes: bytes}
+	brackets := 0 // the [ read as symbols and not yet matched by a ]
 	for p.tok.tok != closer {
 		t := p.tok
+		if !bytes && (t.tok == tLBracket || t.tok == tRBracket && brackets > 0) {
+			// Pharo reads [ and ] inside #( ) as the symbols #'[' and #']' (as in
+			// "#(char name[16])"); a ] that matches no [ is taken as a misplaced closer.
+			if t.tok == tLBracket {
+				brackets++
+			} else {
+				brackets--
+			}
+			p.next()
+			arr.Elements = append(arr.Elements, p.newLiteral(Literal{Loc: Span{t.start, t.end}, Kind: SymbolLit, Text: p.text(t)}))
+			continue
+		}
 		if t.tok == tEOF || (t.tok == tRParen || t.tok == tRBracket) {
 			p.errorAt(open.start, t.start, "this "+p.text(open)+" is not closed: expected "+closer.String()+", found "+p.describe(t))
 			p.recovering = true
@@ -457,7 +470,7 @@ func (p *parser) parseLiteralArray(open token) *LiteralArray {
 		}
 		var e Expr
 		switch t.tok {
-		case tLParen, tLiteralArray, tLBracket, tByteArray:
+		case tLParen, tLiteralArray, tByteArray:
 			p.next()
 			e = p.parseLiteralArray(t)
 		case tIdent:

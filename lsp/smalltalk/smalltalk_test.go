@@ -218,6 +218,7 @@ func TestSyntaxForms(t *testing.T) {
 		{"symbols", "#foo. #foo:bar:. #+. #->. #'with spaces'. ##foo. #foo:bar", ""},
 		{"characters", "$a. $'. $\". $ . $$. $]", ""},
 		{"literal arrays", "#(1 $a 'b' #c d: e:f: #(g) (h) true false nil #[1 2] [3] + -> -1 1.5)", ""},
+		{"brackets in literal arrays are symbols", "#(char name[16] [ foo: ] #[1] ([x]))", ""},
 		{"byte arrays", "#[] , #[0 255]", ","},
 		{"dynamic arrays", "{ 1. 2 + 3. x foo } , {}", "+ foo ,"},
 		{"blocks", "[:a :b | | t | t := a. b] value: 1 value: 2", "value:value:"},
