@@ -47,6 +47,7 @@ func (p *parser) parseSTONMap() (map[string]stonValue, int) {
 			p.errorAt(open.start, p.tok.start, "this { is not closed: expected }, found "+p.describe(p.tok))
 			return m, p.prevEnd(open.start)
 		}
+		p.stonSymbol()
 		key := p.tok
 		if key.tok != tSymbol && key.tok != tString && key.tok != tIdent {
 			p.errorHere("expected a key such as #name")
@@ -99,7 +100,33 @@ func (p *parser) skipSTON() {
 	}
 }
 
+// stonSymbol extends the symbol token at p.tok over the characters STON allows in an
+// unquoted symbol besides letters and digits ("-_./"): in Tonel, #Kernel-Numbers is one
+// symbol, as STONReader reads it.
+func (p *parser) stonSymbol() {
+	t := p.tok
+	if t.tok != tSymbol || p.hasPeek || t.end-t.start < 2 || p.src[t.start+1] == '\'' {
+		return
+	}
+	end := t.end
+	for end < p.sc.end {
+		if n := letterAt(p.src, end, true); n > 0 {
+			end += n
+			continue
+		}
+		if c := p.src[end]; c == '-' || c == '_' || c == '.' || c == '/' {
+			end++
+			continue
+		}
+		break
+	}
+	if end > t.end {
+		p.tok.end, p.sc.pos = end, end
+	}
+}
+
 func (p *parser) parseSTONValue() stonValue {
+	p.stonSymbol()
 	t := p.tok
 	switch t.tok {
 	case tString, tSymbol:
