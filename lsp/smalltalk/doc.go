@@ -17,7 +17,8 @@
 // input, and [File.Errors]: each syntax error with its byte range and a message a person
 // understands. One bad statement or method never hides the rest: the parser resumes at the
 // next statement, and in Tonel files at the next method (a body's end is found by
-// matching brackets token by token, so `]` in strings, comments and `$]` is harmless).
+// matching brackets token by token, so `]` in strings, comments and `$]` is harmless, and
+// skipping literal arrays whole as Tonel does).
 //
 // Every node has a byte range ([Span]); convert to LSP positions with
 // lsp/internal/position. The nodes are [Variable], [Literal], [LiteralArray],
@@ -45,11 +46,14 @@
 // Parse reads what Pharo 12 and 13 read: numbers as NumberParser does (16r1F, 2r1e4,
 // 16r-FF, -16rFF, 1.5e-3, 1.5s2, 1s, large integers), a negative literal after an operand
 // as a subtraction (x-1), binary selectors as any run of binary characters (->, ==>, ~~),
-// "foo:bar:" inside literal arrays as one symbol, [:a || t | ...], pragmas before and after
+// "foo:bar:" inside literal arrays as one symbol, [ and ] inside literal arrays as symbols
+// (#(char name[16]), matched or not), [:a || t | ...], pragmas before and after
 // the temporaries (with literal or variable arguments, as in <primitive: 60 error: ec>),
 // Unicode letters and _ in identifiers, and slots ("#x => ObservableSlot", see
-// [SlotName]) in Tonel definitions. Every method signature of Pharo 12 and 13 is parsed
-// by the tests when shared/pharo-api is present.
+// [SlotName]) in Tonel definitions. Tonel maps are read as STON reads them: unquoted
+// symbols may hold - _ . / (#Kernel-Numbers, as older Tonel files write categories), and
+// a backslash escapes a character in a string ('it\'s'). Every method signature of Pharo
+// 12 and 13 is parsed by the tests when shared/pharo-api is present.
 //
 // The package lsp/smalltalk/check builds `stui check` on top of this package.
 package smalltalk

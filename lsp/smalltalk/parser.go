@@ -439,17 +439,12 @@ func (p *parser) parseLiteralArray(open token) *LiteralArray {
 		closer = tRBracket
 	}
 	arr := &LiteralArray{Loc: Span{open.start, open.end}, Bytes: bytes}
-	brackets := 0 // the [ read as symbols and not yet matched by a ]
 	for p.tok.tok != closer {
 		t := p.tok
-		if !bytes && (t.tok == tLBracket || t.tok == tRBracket && brackets > 0) {
+		if !bytes && (t.tok == tLBracket || t.tok == tRBracket) {
 			// Pharo reads [ and ] inside #( ) as the symbols #'[' and #']' (as in
-			// "#(char name[16])"); a ] that matches no [ is taken as a misplaced closer.
-			if t.tok == tLBracket {
-				brackets++
-			} else {
-				brackets--
-			}
+			// "#(char name[16])"), matched or not; Tonel skips literal arrays whole
+			// when it looks for the end of a method.
 			p.next()
 			arr.Elements = append(arr.Elements, p.newLiteral(Literal{Loc: Span{t.start, t.end}, Kind: SymbolLit, Text: p.text(t)}))
 			continue

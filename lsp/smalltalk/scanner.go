@@ -127,6 +127,9 @@ type scanner struct {
 	pos  int
 	end  int
 	errf func(start, end int, msg string) // reports lexical errors; may be nil
+	// ston makes strings read as STON (Tonel metadata) reads them: a backslash escapes
+	// the character after it, as in 'it\'s'.
+	ston bool
 }
 
 // token is one scanned token: its kind and its byte range.
@@ -294,6 +297,10 @@ func (s *scanner) scanName() {
 // for one. It reports whether the string is terminated.
 func (s *scanner) scanString() bool {
 	for s.pos < s.end {
+		if s.ston && s.src[s.pos] == '\\' && s.pos+1 < s.end {
+			s.pos += 2
+			continue
+		}
 		if s.src[s.pos] == '\'' {
 			if s.pos+1 < s.end && s.src[s.pos+1] == '\'' {
 				s.pos += 2

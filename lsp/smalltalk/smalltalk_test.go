@@ -219,6 +219,7 @@ func TestSyntaxForms(t *testing.T) {
 		{"characters", "$a. $'. $\". $ . $$. $]", ""},
 		{"literal arrays", "#(1 $a 'b' #c d: e:f: #(g) (h) true false nil #[1 2] [3] + -> -1 1.5)", ""},
 		{"brackets in literal arrays are symbols", "#(char name[16] [ foo: ] #[1] ([x]))", ""},
+		{"unmatched brackets in literal arrays", "#( ] ) , #( [ )", ","},
 		{"byte arrays", "#[] , #[0 255]", ","},
 		{"dynamic arrays", "{ 1. 2 + 3. x foo } , {}", "+ foo ,"},
 		{"blocks", "[:a :b | | t | t := a. b] value: 1 value: 2", "value:value:"},
@@ -341,6 +342,45 @@ func TestErrorRecovery(t *testing.T) {
 	}
 }
 
+// TestTonelForms parses Tonel files in the forms Pharo writes and reads, and checks that
+// they parse cleanly: the class, its category and the selectors and categories of its
+// methods.
+func TestTonelForms(t *testing.T) {
+	tests := []struct {
+		name, src string
+		category  string // the definition's category
+		methods   string // "selector/category" of each method, space-separated
+	}{
+		{"unquoted symbols with dashes", "Trait {\n\t#name : #TSortable,\n\t#category : #Shop-Core-Base\n}\n\n{ #category : #sorting-helpers }\nTSortable >> < other [\n\t^ false\n]\n",
+			"Shop-Core-Base", "</sorting-helpers"},
+		{"unquoted symbols with dots and slashes", "Class {\n\t#name : #Foo,\n\t#category : #a.b/c_d\n}\n\n{ #category : #x }\nFoo >> bar [\n]\n",
+			"a.b/c_d", "bar/x"},
+		{"unmatched brackets in a literal array", "Class { #name : 'Foo', #category : 'C' }\n\n{ #category : 'x' }\nFoo >> bar [\n\t^ #( ] $] ']' ( [ ) )\n]\n\n{ #category : 'y' }\nFoo >> baz [\n\t^ #( [ ) , #[ 1 ]\n]\n",
+			"C", "bar/x baz/y"},
+		{"STON escapes in strings", "Class {\n\t#name : 'Foo',\n\t#category : 'it\\'s'\n}\n\n{ #category : 'don\\'t \\\\ \\u00e9' }\nFoo >> bar [\n\t^ 'it''s'\n]\n",
+			"it's", "bar/don't \\ é"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := Parse([]byte(tt.src), Tonel)
+			checkTree(t, f)
+			for _, e := range f.Errors {
+				t.Errorf("error %v %q: %s", e.Loc, tt.src[e.Loc.Start:e.Loc.End], e.Msg)
+			}
+			if len(f.Classes) != 1 || f.Classes[0].Category != tt.category {
+				t.Errorf("classes = %v; want one of category %q", f.Classes, tt.category)
+			}
+			var ms []string
+			for _, m := range f.Methods {
+				ms = append(ms, m.Selector+"/"+m.Category)
+			}
+			if got := strings.Join(ms, " "); got != tt.methods {
+				t.Errorf("methods = %q; want %q", got, tt.methods)
+			}
+		})
+	}
+}
+
 // TestTonelRecovery checks that broken methods do not hide the good ones.
 func TestTonelRecovery(t *testing.T) {
 	src, err := os.ReadFile("testdata/parse/errors.class.st")
@@ -366,6 +406,27 @@ func TestTonelRecovery(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestTonelBodyEndInLiteralArray checks that the end of a broken method is found as
+// Tonel finds it, skipping the brackets inside literal arrays.
+func TestTonelBodyEndInLiteralArray(t *testing.T) {
+	src := "Class { #name : 'Foo' }\n\nFoo >> bad [\n\t^ #( ] [ ] ) foo: .\n]\n\nFoo >> good [\n\t^ 1\n]\n"
+	f := Parse([]byte(src), Tonel)
+	checkTree(t, f)
+	var sels []string
+	for _, m := range f.Methods {
+		sels = append(sels, m.Selector)
+	}
+	if got := strings.Join(sels, " "); got != "bad good" {
+		t.Fatalf("methods = %q; want %q", got, "bad good")
+	}
+	if len(f.Errors) != 1 || !strings.Contains(f.Errors[0].Msg, "expected an expression") {
+		t.Errorf("errors = %v; want one, for the missing argument", f.Errors)
+	}
+	if bad := f.Methods[0]; src[bad.Loc.End-1] != ']' || !strings.HasSuffix(src[:bad.Loc.End], ".\n]") {
+		t.Errorf("bad method ends at %d (%q); want after its closing ]", bad.Loc.End, src[:bad.Loc.End])
 	}
 }
 

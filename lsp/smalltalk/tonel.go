@@ -2,6 +2,7 @@ package smalltalk
 
 import (
 	"bytes"
+	"strconv"
 	"strings"
 )
 
@@ -36,6 +37,9 @@ func (v stonValue) names() []Name {
 func (p *parser) parseSTONMap() (map[string]stonValue, int) {
 	open := p.tok
 	m := map[string]stonValue{}
+	ston := p.sc.ston
+	p.sc.ston = true // for the tokens after the {, up to the }
+	defer func() { p.sc.ston = ston }()
 	p.next()
 	lastStart := -1
 	for p.tok.tok != tRBrace {
@@ -54,7 +58,7 @@ func (p *parser) parseSTONMap() (map[string]stonValue, int) {
 			p.skipSTON()
 			continue
 		}
-		k := (&Literal{Kind: SymbolLit, Text: p.text(key)}).Value()
+		k := stonText(p.text(key))
 		p.next()
 		if strings.HasSuffix(k, ":") && p.tok.tok != tColon { // #name:'Foo'
 			k = k[:len(k)-1]
@@ -74,6 +78,7 @@ func (p *parser) parseSTONMap() (map[string]stonValue, int) {
 		}
 	}
 	end := p.tok.end
+	p.sc.ston = ston // the token after the } is not STON
 	p.next()
 	return m, end
 }
@@ -98,6 +103,53 @@ func (p *parser) skipSTON() {
 		}
 		p.next()
 	}
+}
+
+// stonText answers the value of a STON string or symbol literal: without # and quotes,
+// with the backslash escapes undone.
+func stonText(lit string) string {
+	v := (&Literal{Kind: SymbolLit, Text: lit}).Value()
+	if !strings.Contains(lit, "\\") {
+		return v
+	}
+	// Value undid doubled quotes, which STON does not use: start again from the text.
+	t := strings.TrimLeft(lit, "#")
+	if len(t) >= 2 && t[0] == '\'' && t[len(t)-1] == '\'' {
+		t = t[1 : len(t)-1]
+	}
+	var b strings.Builder
+	for i := 0; i < len(t); i++ {
+		c := t[i]
+		if c != '\\' || i+1 >= len(t) {
+			b.WriteByte(c)
+			continue
+		}
+		i++
+		switch t[i] {
+		case 'n':
+			b.WriteByte('\n')
+		case 't':
+			b.WriteByte('\t')
+		case 'r':
+			b.WriteByte('\r')
+		case 'b':
+			b.WriteByte('\b')
+		case 'f':
+			b.WriteByte('\f')
+		case 'u':
+			if i+4 < len(t) {
+				if r, err := strconv.ParseUint(t[i+1:i+5], 16, 32); err == nil {
+					b.WriteRune(rune(r))
+					i += 4
+					continue
+				}
+			}
+			b.WriteByte('u')
+		default: // \' \" \\ \/
+			b.WriteByte(t[i])
+		}
+	}
+	return b.String()
 }
 
 // stonSymbol extends the symbol token at p.tok over the characters STON allows in an
@@ -131,7 +183,7 @@ func (p *parser) parseSTONValue() stonValue {
 	switch t.tok {
 	case tString, tSymbol:
 		p.next()
-		return stonValue{Loc: Span{t.start, t.end}, Text: (&Literal{Kind: SymbolLit, Text: p.text(t)}).Value()}
+		return stonValue{Loc: Span{t.start, t.end}, Text: stonText(p.text(t))}
 	case tNumber, tIdent, tCharacter:
 		p.next()
 		return stonValue{Loc: Span{t.start, t.end}, Text: p.text(t)}
@@ -433,6 +485,7 @@ func matchBody(src []byte, i int) (int, bool) {
 		}
 	}
 	depth := 1
+	arrays := 0 // the parentheses open in a literal array, where Tonel ignores brackets
 	for {
 		t := s.next()
 		if unterminated >= 0 {
@@ -444,9 +497,24 @@ func matchBody(src []byte, i int) (int, bool) {
 			unterminated = -1
 		}
 		switch t.tok {
+		case tLiteralArray:
+			arrays++
+		case tLParen:
+			if arrays > 0 {
+				arrays++
+			}
+		case tRParen:
+			if arrays > 0 {
+				arrays--
+			}
 		case tLBracket, tByteArray:
-			depth++
+			if arrays == 0 {
+				depth++
+			}
 		case tRBracket:
+			if arrays > 0 {
+				break
+			}
 			depth--
 			if depth == 0 {
 				return t.start, true
