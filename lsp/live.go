@@ -207,13 +207,11 @@ func (c *imageConn) use(folderPath string) {
 // pingDeadline bounds one availability probe.
 const pingDeadline = time.Second
 
-// ping probes the image until it answers, with back-off, then marks it connected.
+// ping probes the image until it answers, with back-off, then marks it connected. It
+// stops being the pinger before it marks the image connected: an outage recorded from
+// then on starts a new pinger (were the flag cleared after, an image dying in between
+// would be watched by nobody, and never seen to come back).
 func (c *imageConn) ping(ctx context.Context) {
-	defer func() {
-		c.mu.Lock()
-		c.pinging = false
-		c.mu.Unlock()
-	}()
 	wait := 50 * time.Millisecond
 	for {
 		pctx, cancel := context.WithTimeout(ctx, pingDeadline)
@@ -226,6 +224,7 @@ func (c *imageConn) ping(ctx context.Context) {
 		if err == nil {
 			c.mu.Lock()
 			c.pharoVersion = res.PharoVersion
+			c.pinging = false
 			c.mu.Unlock()
 			c.markConnected()
 			return

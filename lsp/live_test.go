@@ -164,7 +164,10 @@ func TestImageKilledMidRequestThenBack(t *testing.T) {
 
 // A call sent before the image died may answer after the outage was recorded: its
 // success must not mark the dead image connected (regression: the status flickered to
-// "connected" and the next request was answered with a stale failure).
+// "connected" and the next request was answered with a stale failure). And an image that
+// dies just after it was found connected is watched until it is back (regression: the
+// first pinger still counted as running then, so none was started, and the image was
+// never seen again).
 func TestLateSuccessDoesNotMarkDeadImageConnected(t *testing.T) {
 	c, img := withImage(t, testOptions{})
 	conn, err := c.srv.live.conn(c.srv.ws.folderOf(""))
