@@ -47,13 +47,16 @@
 // 16r-FF, -16rFF, 1.5e-3, 1.5s2, 1s, large integers), a negative literal after an operand
 // as a subtraction (x-1), binary selectors as any run of binary characters (->, ==>, ~~),
 // "foo:bar:" inside literal arrays as one symbol, [ and ] inside literal arrays as symbols
-// (#(char name[16]), matched or not), [:a || t | ...], pragmas before and after
-// the temporaries (with literal or variable arguments, as in <primitive: 60 error: ec>),
-// Unicode letters and _ in identifiers, and slots ("#x => ObservableSlot", see
-// [SlotName]) in Tonel definitions. Tonel maps are read as STON reads them: unquoted
-// symbols may hold - _ . / (#Kernel-Numbers, as older Tonel files write categories), and
-// a backslash escapes a character in a string ('it\'s'). Every method signature of Pharo
-// 12 and 13 is parsed by the tests when shared/pharo-api is present.
+// (#(char name[16]), matched or not), a | glued to other binary characters read alone
+// where a bar may stand, as Pharo's stepBar does ([:a || t | ...], [:a|||a]), pragmas
+// before and after the temporaries (with literal or variable arguments, as in
+// <primitive: 60 error: ec>), Pharo 13's annotations (a lone @ starting an expression, as
+// in @meaning: 42, is the pseudo-variable "@" receiving the message), Unicode letters and
+// _ in identifiers, and slots ("#x => ObservableSlot", see [SlotName]) in Tonel
+// definitions. Tonel maps are read as STON reads them: unquoted symbols may hold - _ . /
+// (#Kernel-Numbers, as older Tonel files write categories), and a backslash escapes a
+// character in a string ('it\'s'). Every method signature of Pharo 12 and 13 is parsed by
+// the tests when shared/pharo-api is present.
 //
 // The package lsp/smalltalk/check builds `stui check` on top of this package.
 package smalltalk

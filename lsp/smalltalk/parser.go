@@ -197,24 +197,38 @@ func (p *parser) prevEnd(s int) int {
 	return max(p.lastEnd, s)
 }
 
+// atBar reports whether the token is a binary selector starting with |, which opens or
+// closes temporaries or ends block arguments: Pharo reads its first | alone (stepBar), so
+// "||" is an empty list of temporaries and "[:a|||a]" the arguments' bar and one.
+func (p *parser) atBar() bool {
+	return p.tok.tok == tBinary && p.src[p.tok.start] == '|'
+}
+
+// stepBar consumes the first | of the token; the rest of a longer binary token, if any,
+// stays the current token.
+func (p *parser) stepBar() {
+	if p.tok.end-p.tok.start > 1 {
+		p.tok.start++
+		p.lastEnd = p.tok.start
+		return
+	}
+	p.next()
+}
+
 // parseTemps parses "| a b |" or "||" if present.
 func (p *parser) parseTemps() []*Variable {
-	if p.is(tBinary, "||") {
-		p.next()
-		return []*Variable{}
-	}
-	if !p.is(tBinary, "|") {
+	if !p.atBar() {
 		return nil
 	}
 	open := p.tok
-	p.next()
+	p.stepBar()
 	temps := []*Variable{}
 	for p.tok.tok == tIdent {
 		temps = append(temps, p.newVariable(Variable{Loc: Span{p.tok.start, p.tok.end}, Name: p.text(p.tok), Kind: Temporary}))
 		p.next()
 	}
-	if p.is(tBinary, "|") {
-		p.next()
+	if p.atBar() {
+		p.stepBar()
 	} else {
 		p.errorAt(open.start, p.tok.start, "temporaries opened with | are not closed with |; found "+p.describe(p.tok))
 		p.recovering = true
@@ -413,6 +427,13 @@ func (p *parser) parsePrimary() Expr {
 			p.recovering = true
 		}
 		return arr
+	case tBinary:
+		// Pharo 13 reads a lone @ where an expression starts as an annotation mark, the
+		// receiver of a message that compiler plugins handle: @foo, @meaning: 42.
+		if p.src[t.start] == '@' && t.end-t.start == 1 {
+			p.next()
+			return p.newVariable(Variable{Loc: Span{t.start, t.end}, Name: "@", Kind: Pseudo})
+		}
 	}
 	p.errorHere("expected an expression")
 	return &BadExpr{Loc: Span{p.lastEnd, p.lastEnd}} // right after what came before
@@ -569,10 +590,8 @@ func (p *parser) parseBlock() Expr {
 			p.next()
 		}
 		switch {
-		case p.is(tBinary, "|"):
-			p.next()
-		case p.is(tBinary, "||"): // [:a || t | ...]: the arguments' bar and the temporaries' opener
-			p.tok.start++
+		case p.atBar(): // also [:a || t | ...]: the arguments' bar and the temporaries' opener
+			p.stepBar()
 		case p.tok.tok == tRBracket:
 		default:
 			if !p.recovering {
@@ -649,7 +668,7 @@ func (p *parser) parseMethodBody(m *Method, start int) {
 			}
 			continue
 		}
-		if p.is(tBinary, "|") || p.is(tBinary, "||") {
+		if p.atBar() {
 			seq.Temps = append(seq.Temps, p.parseTemps()...)
 			if seq.Temps == nil {
 				seq.Temps = []*Variable{}

@@ -110,7 +110,7 @@ func (r *resolver) message(m *Message) {
 
 func (r *resolver) reference(v *Variable) {
 	switch v.Name {
-	case "self", "super", "thisContext":
+	case "self", "super", "thisContext", "@":
 		v.Kind = Pseudo
 		return
 	}

@@ -225,6 +225,7 @@ func TestSyntaxForms(t *testing.T) {
 		{"blocks", "[:a :b | | t | t := a. b] value: 1 value: 2", "value:value:"},
 		{"block without bar", "[:a] value: 1", "value:"},
 		{"block args and temps glued", "[:a || t | t := a]", ""},
+		{"block bar glued to empty temporaries", "[:a|||a] value: 1. [:a| ||a]. [:a|| |a]. [:a| | |a]", "value:"},
 		{"empty block and temps", "[] value. [||] value. [ | | ]", "value value"},
 		{"pseudo variables", "self foo. super bar. thisContext baz", "foo bar baz"},
 		{"binary selectors", "a -> b ==> c ~= d <= e >= f // g \\\\ h , i & j | k", "-> ==> ~= <= >= // \\\\ , & |"},
@@ -235,6 +236,7 @@ func TestSyntaxForms(t *testing.T) {
 		{"empty statements", "a foo.. b bar.", "foo bar"},
 		{"comments", "\"c1\" a \"c2\" foo \"c3\". \"with \"\"quotes\"\"\"", "foo"},
 		{"temps in script", "| a b | a := 1. b := a", ""},
+		{"annotations", "@inline. x := @constant: 3 + 4 unit: #m. { @answer. 1 @ 2 }", "inline constant:unit: + answer @"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -267,6 +269,30 @@ func TestNegativeLiterals(t *testing.T) {
 	}
 	if got, want := strings.Join(lits, " "), "-1 - 2 -3"; got != want {
 		t.Errorf("literals = %q; want %q", got, want)
+	}
+}
+
+// TestAnnotationMark checks that a lone @ starting an expression is the annotation mark,
+// a pseudo-variable receiving the message, while @ after an operand stays a binary send.
+func TestAnnotationMark(t *testing.T) {
+	f := Parse([]byte("@meaning: 42. 3 @ 4"), Script)
+	if len(f.Errors) > 0 {
+		t.Fatalf("errors: %v", f.Errors)
+	}
+	stmts := f.Scripts[0].Statements
+	send, ok := stmts[0].(*Send)
+	if !ok {
+		t.Fatalf("@meaning: 42 parsed as %T", stmts[0])
+	}
+	if v, ok := send.Receiver.(*Variable); !ok || v.Name != "@" || v.Kind != Pseudo || send.Message.Selector != "meaning:" {
+		t.Errorf("@meaning: 42 = %T %+v sending %q; want the pseudo-variable @ sending meaning:", send.Receiver, send.Receiver, send.Message.Selector)
+	}
+	if point, ok := stmts[1].(*Send); !ok || point.Message.Selector != "@" {
+		t.Errorf("3 @ 4 parsed as %T; want a send of @", stmts[1])
+	}
+	bad := Parse([]byte("@@ foo"), Script)
+	if len(bad.Errors) == 0 {
+		t.Errorf("@@ foo parsed without error; only a lone @ is an annotation mark")
 	}
 }
 
