@@ -522,6 +522,23 @@ func captureREQ(t *testing.T, peer string, client reqClient) zmtpFile {
 
 func echoReply(request []byte) []byte { return append([]byte("re:"), request[:16]...) }
 
+// vectorLog decodes what a peer writes on a recorded connection into named vectors.
+type vectorLog struct {
+	rc *recorder
+	vs []zmtpVector
+}
+
+// read decodes the next item of kind ("greeting", "command" or "message") and records it.
+func (l *vectorLog) read(kind, name, desc string) error {
+	v, err := decodeZMTP(kind, l.rc)
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	v.Name, v.Description, v.Hex = name, desc, l.rc.take()
+	l.vs = append(l.vs, v)
+	return nil
+}
+
 // serveRaw accepts one connection and plays STUI's REP side with fixed bytes.
 func serveRaw(ln net.Listener, requests [][]byte) ([]zmtpVector, error) {
 	conn, err := ln.Accept()
@@ -532,39 +549,29 @@ func serveRaw(ln net.Listener, requests [][]byte) ([]zmtpVector, error) {
 	if err := conn.SetDeadline(time.Now().Add(10 * time.Second)); err != nil {
 		return nil, err
 	}
-	rc := &recorder{r: conn}
-	var vs []zmtpVector
-	read := func(kind, name, desc string) error {
-		v, err := decodeZMTP(kind, rc)
-		if err != nil {
-			return fmt.Errorf("%s: %w", name, err)
-		}
-		v.Name, v.Description, v.Hex = name, desc, rc.take()
-		vs = append(vs, v)
-		return nil
-	}
+	vl := &vectorLog{rc: &recorder{r: conn}}
 	if _, err := conn.Write(stuiGreeting()); err != nil {
 		return nil, err
 	}
-	if err := read("greeting", "greeting", "The client's 64-byte greeting: signature, version, mechanism NULL, as-server 0."); err != nil {
+	if err := vl.read("greeting", "greeting", "The client's 64-byte greeting: signature, version, mechanism NULL, as-server 0."); err != nil {
 		return nil, err
 	}
 	if _, err := conn.Write(stuiReady()); err != nil {
 		return nil, err
 	}
-	if err := read("command", "ready", "The client's READY command: Socket-Type REQ, then Identity (empty from libzmq, a random UUID from zmq4)."); err != nil {
+	if err := vl.read("command", "ready", "The client's READY command: Socket-Type REQ, then Identity (empty from libzmq, a random UUID from zmq4)."); err != nil {
 		return nil, err
 	}
 	for i, req := range requests {
 		name := fmt.Sprintf("request-%d", i+1)
-		if err := read("message", name, fmt.Sprintf("A request of %d bytes: the empty delimiter frame (MORE), then the JSON frame.", len(req))); err != nil {
+		if err := vl.read("message", name, fmt.Sprintf("A request of %d bytes: the empty delimiter frame (MORE), then the JSON frame.", len(req))); err != nil {
 			return nil, err
 		}
 		if _, err := conn.Write(stuiReply(echoReply(req))); err != nil {
 			return nil, err
 		}
 	}
-	return vs, nil
+	return vl.vs, nil
 }
 
 // captureREP plays a REQ client on a raw socket against a REP server and records what the
@@ -600,27 +607,17 @@ func clientRaw(addr string, n int) ([]zmtpVector, error) {
 	if err := conn.SetDeadline(time.Now().Add(10 * time.Second)); err != nil {
 		return nil, err
 	}
-	rc := &recorder{r: conn}
-	var vs []zmtpVector
-	read := func(kind, name, desc string) error {
-		v, err := decodeZMTP(kind, rc)
-		if err != nil {
-			return fmt.Errorf("%s: %w", name, err)
-		}
-		v.Name, v.Description, v.Hex = name, desc, rc.take()
-		vs = append(vs, v)
-		return nil
-	}
+	vl := &vectorLog{rc: &recorder{r: conn}}
 	if _, err := conn.Write(reqGreeting); err != nil {
 		return nil, err
 	}
-	if err := read("greeting", "greeting", "The server's 64-byte greeting: signature, version, mechanism NULL, as-server 0."); err != nil {
+	if err := vl.read("greeting", "greeting", "The server's 64-byte greeting: signature, version, mechanism NULL, as-server 0."); err != nil {
 		return nil, err
 	}
 	if _, err := conn.Write(reqReady); err != nil {
 		return nil, err
 	}
-	if err := read("command", "ready", "The server's READY command, with Socket-Type REP."); err != nil {
+	if err := vl.read("command", "ready", "The server's READY command, with Socket-Type REP."); err != nil {
 		return nil, err
 	}
 	for i := 0; i < n; i++ {
@@ -628,11 +625,11 @@ func clientRaw(addr string, n int) ([]zmtpVector, error) {
 		if _, err := conn.Write(stuiReply(req)); err != nil { // a request is framed like a reply
 			return nil, err
 		}
-		if err := read("message", fmt.Sprintf("reply-%d", i+1), "A reply: the empty delimiter frame (MORE), then the JSON frame."); err != nil {
+		if err := vl.read("message", fmt.Sprintf("reply-%d", i+1), "A reply: the empty delimiter frame (MORE), then the JSON frame."); err != nil {
 			return nil, err
 		}
 	}
-	return vs, nil
+	return vl.vs, nil
 }
 
 func zmq4REQClient(t *testing.T, endpoint string, requests [][]byte) ([][]byte, error) {

@@ -762,49 +762,21 @@ type arena struct {
 
 const arenaBlock = 256
 
-func (p *parser) newVariable(v Variable) *Variable {
-	a := p.arena
-	if len(a.vars) == 0 {
-		a.vars = make([]Variable, arenaBlock)
+// alloc answers a pointer to a copy of v, taken from the arena block *pool.
+func alloc[T any](pool *[]T, v T) *T {
+	if len(*pool) == 0 {
+		*pool = make([]T, arenaBlock)
 	}
-	x := &a.vars[0]
-	a.vars = a.vars[1:]
+	x := &(*pool)[0]
+	*pool = (*pool)[1:]
 	*x = v
 	return x
 }
 
-func (p *parser) newLiteral(v Literal) *Literal {
-	a := p.arena
-	if len(a.lits) == 0 {
-		a.lits = make([]Literal, arenaBlock)
-	}
-	x := &a.lits[0]
-	a.lits = a.lits[1:]
-	*x = v
-	return x
-}
-
-func (p *parser) newSend(v Send) *Send {
-	a := p.arena
-	if len(a.sends) == 0 {
-		a.sends = make([]Send, arenaBlock)
-	}
-	x := &a.sends[0]
-	a.sends = a.sends[1:]
-	*x = v
-	return x
-}
-
-func (p *parser) newMessage(v Message) *Message {
-	a := p.arena
-	if len(a.messages) == 0 {
-		a.messages = make([]Message, arenaBlock)
-	}
-	x := &a.messages[0]
-	a.messages = a.messages[1:]
-	*x = v
-	return x
-}
+func (p *parser) newVariable(v Variable) *Variable { return alloc(&p.arena.vars, v) }
+func (p *parser) newLiteral(v Literal) *Literal    { return alloc(&p.arena.lits, v) }
+func (p *parser) newSend(v Send) *Send             { return alloc(&p.arena.sends, v) }
+func (p *parser) newMessage(v Message) *Message    { return alloc(&p.arena.messages, v) }
 
 // span1 answers a slice holding only s; appending to it copies.
 func (p *parser) span1(s Span) []Span {
