@@ -227,7 +227,7 @@ func (s *server) workspaceSenders(selector string) ([]protocol.Location, map[str
 			return
 		}
 		seen[u] = true
-		for _, r := range roots(d.file()) {
+		for _, r := range d.file().Nodes() {
 			m, _ := r.(*smalltalk.Method)
 			smalltalk.Inspect(r, func(n smalltalk.Node) bool {
 				if msg, ok := n.(*smalltalk.Message); ok && msg.Selector == selector && len(msg.Parts) > 0 {

@@ -2,7 +2,6 @@ package lsp
 
 import (
 	"bytes"
-	"sort"
 	"strings"
 
 	"go.lsp.dev/protocol"
@@ -31,26 +30,10 @@ func (d *document) file() *smalltalk.File {
 	return d.parsed.file
 }
 
-// roots answers the top-level nodes of f in source order.
-func roots(f *smalltalk.File) []smalltalk.Node {
-	var out []smalltalk.Node
-	for _, c := range f.Classes {
-		out = append(out, c)
-	}
-	for _, m := range f.Methods {
-		out = append(out, m)
-	}
-	for _, s := range f.Scripts {
-		out = append(out, s)
-	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Span().Start < out[j].Span().Start })
-	return out
-}
-
 // pathAt answers the nodes containing offset, outermost first.
 func pathAt(f *smalltalk.File, offset int) []smalltalk.Node {
 	var path []smalltalk.Node
-	for _, r := range roots(f) {
+	for _, r := range f.Nodes() {
 		if !r.Span().Contains(offset) {
 			continue
 		}
@@ -170,7 +153,7 @@ func (s *server) statementAt(d *document, offset int) (start, end int, ok bool) 
 			}
 		}
 	}
-	for _, r := range roots(f) {
+	for _, r := range f.Nodes() {
 		smalltalk.Inspect(r, func(n smalltalk.Node) bool {
 			switch n := n.(type) {
 			case *smalltalk.Sequence:
@@ -188,7 +171,7 @@ func (s *server) statementAt(d *document, offset int) (start, end int, ok bool) 
 		// that ends last before the cursor on that line.
 		src := d.Text()
 		var last smalltalk.Span
-		for _, r := range roots(f) {
+		for _, r := range f.Nodes() {
 			smalltalk.Inspect(r, func(n smalltalk.Node) bool {
 				var seq *smalltalk.Sequence
 				switch n := n.(type) {

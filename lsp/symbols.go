@@ -339,7 +339,7 @@ func (s *server) FoldingRanges(ctx context.Context, params *protocol.FoldingRang
 			out = append(out, protocol.FoldingRange{StartLine: r.Start.Line, EndLine: r.End.Line, Kind: kind})
 		}
 	}
-	for _, r := range roots(d.file()) {
+	for _, r := range d.file().Nodes() {
 		smalltalk.Inspect(r, func(n smalltalk.Node) bool {
 			switch n := n.(type) {
 			case *smalltalk.ClassDef:
