@@ -17,7 +17,7 @@ import (
 	"github.com/stui-dev/stui/lsp"
 )
 
-var version = "devel" // set with -ldflags "-X main.version=..."
+var version = "0.1.0-dev" // set with -ldflags "-X main.version=...", as stui's cli.Version
 
 func main() {
 	logfile := flag.String("logfile", "", "write the log to this file instead of stderr")

@@ -298,7 +298,8 @@ func nextHeader(src []byte, i int) int {
 	return len(src)
 }
 
-// headerAt reports whether a method definition starts at src[i]: "{ #" (its metadata) or
+// headerAt reports whether a method definition starts at src[i]: "{ #" (its metadata,
+// which may span lines as Tonel reads it up to the matching }) or
 // "Name >>", "Name class >>", "Name classSide >>".
 func headerAt(src []byte, i int) bool {
 	if i >= len(src) {
@@ -306,7 +307,7 @@ func headerAt(src []byte, i int) bool {
 	}
 	if src[i] == '{' {
 		j := i + 1
-		for j < len(src) && (src[j] == ' ' || src[j] == '\t') {
+		for j < len(src) && isSeparator(src[j]) { // the map may span lines
 			j++
 		}
 		return j < len(src) && src[j] == '#'
