@@ -55,8 +55,9 @@
 // _ in identifiers, and slots ("#x => ObservableSlot", see [SlotName]) in Tonel
 // definitions. Tonel maps are read as STON reads them: unquoted symbols may hold - _ . /
 // (#Kernel-Numbers, as older Tonel files write categories), and a backslash escapes a
-// character in a string ('it\'s'). Every method signature of Pharo 12 and 13 is parsed by
-// the tests when shared/pharo-api is present.
+// character in a string ('it\'s'); a method's metadata map may span lines or be empty
+// ({ }). Every method signature of Pharo 12 and 13 is parsed by the tests when
+// shared/pharo-api is present.
 //
 // The package lsp/smalltalk/check builds `stui check` on top of this package.
 package smalltalk

@@ -385,6 +385,12 @@ func TestTonelForms(t *testing.T) {
 			"C", "bar/x baz/y"},
 		{"STON escapes in strings", "Class {\n\t#name : 'Foo',\n\t#category : 'it\\'s'\n}\n\n{ #category : 'don\\'t \\\\ \\u00e9' }\nFoo >> bar [\n\t^ 'it''s'\n]\n",
 			"it's", "bar/don't \\ é"},
+		{"metadata map over several lines", "Class { #name : 'Foo', #category : 'C' }\n\n{ #category : 'x' }\nFoo >> bar [\n\t^ 1\n]\n\n{\n\t#category : 'y',\n\t#note : 'two keys'\n}\nFoo >> baz [\n\t^ 2\n]\n",
+			"C", "bar/x baz/y"},
+		{"STON escapes in quoted symbols", "Class {\n\t#name : #Foo,\n\t#category : #'Tool-X'\n}\n\n{ #category : #'drag\\'n\\'drop' }\nFoo >> bar [\n\t^ 1\n]\n",
+			"Tool-X", "bar/drag'n'drop"},
+		{"empty metadata map", "Class { #name : 'Foo', #category : 'C' }\n\n{ #category : 'x' }\nFoo >> bar [\n\t^ 1\n]\n\n{ }\nFoo >> baz [\n]\n",
+			"C", "bar/x baz/"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -453,6 +459,44 @@ func TestTonelBodyEndInLiteralArray(t *testing.T) {
 	}
 	if bad := f.Methods[0]; src[bad.Loc.End-1] != ']' || !strings.HasSuffix(src[:bad.Loc.End], ".\n]") {
 		t.Errorf("bad method ends at %d (%q); want after its closing ]", bad.Loc.End, src[:bad.Loc.End])
+	}
+}
+
+// TestTonelBrokenBodyHeaders checks where a broken method ends: at a line that starts
+// the next method (metadata over several lines counts), not at a line of the body that
+// merely starts with {.
+func TestTonelBrokenBodyHeaders(t *testing.T) {
+	const expr = "expected an expression, found '.'"
+	tests := []struct{ name, src, methods, errors, badEnd string }{
+		{"code line starting with { }", "Class { #name : 'Foo' }\n\nFoo >> bad [\n\tx := 1 +.\n{ } size.\n\t^ x\n]\n\nFoo >> good [\n\t^ 1\n]\n",
+			"bad good", expr, "^ x\n]"},
+		{"code line starting with { then #", "Class { #name : 'Foo' }\n\nFoo >> bad [\n\tx := 1 +.\n{\n#a. #b } size\n]\n\nFoo >> good [\n\t^ 1\n]\n",
+			"bad good", expr, "} size\n]"},
+		{"metadata over several lines after it", "Class { #name : 'Foo' }\n\nFoo >> bad [\n\tx := 1 +.\n\t^ x\n\n{\n\t#category : 'y'\n}\nFoo >> good [\n\t^ 1\n]\n",
+			"bad good", "the body of bad is not closed with ]; " + expr, "^ x\n\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := Parse([]byte(tt.src), Tonel)
+			checkTree(t, f)
+			var sels []string
+			for _, m := range f.Methods {
+				sels = append(sels, m.Selector)
+			}
+			if got := strings.Join(sels, " "); got != tt.methods {
+				t.Fatalf("methods = %q; want %q", got, tt.methods)
+			}
+			var msgs []string
+			for _, e := range f.Errors {
+				msgs = append(msgs, e.Msg)
+			}
+			if got := strings.Join(msgs, "; "); got != tt.errors {
+				t.Errorf("errors = %q; want %q", got, tt.errors)
+			}
+			if bad := f.Methods[0]; !strings.HasSuffix(tt.src[:bad.Loc.End], tt.badEnd) {
+				t.Errorf("bad method ends with %q; want %q", tt.src[bad.Loc.Start:bad.Loc.End], tt.badEnd)
+			}
+		})
 	}
 }
 

@@ -298,19 +298,30 @@ func nextHeader(src []byte, i int) int {
 	return len(src)
 }
 
-// headerAt reports whether a method definition starts at src[i]: "{ #" (its metadata,
-// which may span lines as Tonel reads it up to the matching }) or
-// "Name >>", "Name class >>", "Name classSide >>".
+// headerAt reports whether a method definition starts at src[i]: "{ #" (its metadata)
+// or "Name >>", "Name class >>", "Name classSide >>". Tonel reads the metadata up to the
+// matching }, so a map that spans lines or is empty ("{ }") counts when a "Name >>"
+// follows it.
 func headerAt(src []byte, i int) bool {
 	if i >= len(src) {
 		return false
 	}
 	if src[i] == '{' {
 		j := i + 1
-		for j < len(src) && isSeparator(src[j]) { // the map may span lines
+		for j < len(src) && (src[j] == ' ' || src[j] == '\t') {
 			j++
 		}
-		return j < len(src) && src[j] == '#'
+		if j < len(src) && src[j] == '#' {
+			return true
+		}
+		end := stonMapEnd(src, i)
+		if end < 0 {
+			return false
+		}
+		for end < len(src) && isSeparator(src[end]) {
+			end++
+		}
+		return end < len(src) && src[end] != '{' && headerAt(src, end)
 	}
 	j := i
 	for words := 0; words < 2; words++ {
@@ -336,6 +347,30 @@ func headerAt(src []byte, i int) bool {
 		j = k
 	}
 	return false
+}
+
+// stonMapEnd answers the offset after the } that closes the STON map whose { is at
+// src[i], or -1 if it is not closed within a few kilobytes (metadata maps are short).
+func stonMapEnd(src []byte, i int) int {
+	depth := 0
+	for k := i; k < len(src) && k < i+4096; k++ {
+		switch src[k] {
+		case '{':
+			depth++
+		case '}':
+			depth--
+			if depth == 0 {
+				return k + 1
+			}
+		case '\'':
+			for k++; k < len(src) && src[k] != '\''; k++ {
+				if src[k] == '\\' {
+					k++
+				}
+			}
+		}
+	}
+	return -1
 }
 
 func classFromSTON(src []byte, loc Span, props map[string]stonValue) *ClassDef {
