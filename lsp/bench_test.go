@@ -18,7 +18,16 @@ import (
 // bridge, the fake image over loopback TCP, and back. Each reports its latency
 // percentiles; see BENCHMARKS.md.
 
-func reportPercentiles(b *testing.B, ds []time.Duration) {
+// measure runs op b.N times, timing each run, and reports the latency percentiles.
+func measure(b *testing.B, op func()) {
+	ds := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for range b.N {
+		start := time.Now()
+		op()
+		ds = append(ds, time.Since(start))
+	}
+	b.StopTimer()
 	if len(ds) == 0 {
 		return
 	}
@@ -44,18 +53,12 @@ func BenchmarkHover(b *testing.B) {
 	}}
 	var h protocol.Hover
 	c.call("textDocument/hover", params, &h) // warm: connection dialled
-	ds := make([]time.Duration, 0, b.N)
-	b.ResetTimer()
-	for range b.N {
-		start := time.Now()
+	measure(b, func() {
 		c.call("textDocument/hover", params, &h)
-		ds = append(ds, time.Since(start))
-	}
-	b.StopTimer()
+	})
 	if h.Contents.Value == "" {
 		b.Fatal("empty hover")
 	}
-	reportPercentiles(b, ds)
 }
 
 func BenchmarkPrintIt(b *testing.B) {
@@ -65,18 +68,12 @@ func BenchmarkPrintIt(b *testing.B) {
 	params := &protocol.ExecuteCommandParams{Command: string(CmdPrintIt), Arguments: evalArgs(b, u, text, "3 + 4")}
 	var pr PrintItResult
 	c.call("workspace/executeCommand", params, &pr) // warm: session created
-	ds := make([]time.Duration, 0, b.N)
-	b.ResetTimer()
-	for range b.N {
-		start := time.Now()
+	measure(b, func() {
 		c.call("workspace/executeCommand", params, &pr)
-		ds = append(ds, time.Since(start))
-	}
-	b.StopTimer()
+	})
 	if pr.PrintString != "7" {
 		b.Fatalf("Print it answered %+v", pr)
 	}
-	reportPercentiles(b, ds)
 }
 
 // BenchmarkBridgeEvaluate is the bridge's own round trip for Print it's evaluation, the
@@ -92,20 +89,14 @@ func BenchmarkBridgeEvaluate(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	ds := make([]time.Duration, 0, b.N)
-	b.ResetTimer()
-	for range b.N {
-		start := time.Now()
+	measure(b, func() {
 		ectx, cancel := context.WithTimeout(ctx, 5*time.Second)
 		res, err := s.Evaluate(ectx, bridge.EvaluateParams{Code: "3 + 4", Mode: bridge.ModePrint}, &bridge.DefaultBudget)
 		cancel()
 		if err != nil || res.PrintString != "7" {
 			b.Fatalf("evaluate: %v %+v", err, res)
 		}
-		ds = append(ds, time.Since(start))
-	}
-	b.StopTimer()
-	reportPercentiles(b, ds)
+	})
 }
 
 // BenchmarkCompletion completes from a local index of 10,000 classes and 100,000
@@ -152,18 +143,12 @@ func BenchmarkCompletion(b *testing.B) {
 				TextDocument: protocol.TextDocumentIdentifier{URI: u}, Position: positionOf(b, text, cs.at),
 			}}
 			var l protocol.CompletionList
-			ds := make([]time.Duration, 0, b.N)
-			b.ResetTimer()
-			for range b.N {
-				start := time.Now()
+			measure(b, func() {
 				c.call("textDocument/completion", params, &l)
-				ds = append(ds, time.Since(start))
-			}
-			b.StopTimer()
+			})
 			if len(l.Items) == 0 {
 				b.Fatal("no completions")
 			}
-			reportPercentiles(b, ds)
 		})
 	}
 }

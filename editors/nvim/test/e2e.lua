@@ -78,27 +78,23 @@ local cases = {}
 function cases.print_it()
   setup()
   local buf = open('print.st', '3 + 4')
-  vim.cmd('normal! 0vg_\27')
-  vim.cmd("'<,'>StuiPrintIt")
-  wait('the print string after the selection', function()
-    return line(buf) == '3 + 4 7'
-  end)
-  wait('Select mode on the answer', function()
-    return vim.api.nvim_get_mode().mode == 's'
-  end)
-  vim.api.nvim_feedkeys(vim.api.nvim_replace_termcodes('<BS>', true, false, true), 'x', false)
-  check(line(buf) == '3 + 4', 'one Backspace left "' .. line(buf) .. '"')
+  -- Print it on the selection made by select_keys: the answer follows the code, in
+  -- Select mode, and one Backspace removes it.
+  local function print_it_then_backspace(select_keys)
+    vim.cmd('normal! ' .. select_keys .. '\27')
+    vim.cmd("'<,'>StuiPrintIt")
+    wait('the print string after the selection', function()
+      return line(buf) == '3 + 4 7'
+    end)
+    wait('Select mode on the answer', function()
+      return vim.api.nvim_get_mode().mode == 's'
+    end)
+    vim.api.nvim_feedkeys(vim.api.nvim_replace_termcodes('<BS>', true, false, true), 'x', false)
+    check(line(buf) == '3 + 4', 'one Backspace left "' .. line(buf) .. '"')
+  end
+  print_it_then_backspace('0vg_')
   -- The same after a linewise selection: the answer, not the line, is selected.
-  vim.cmd('normal! V\27')
-  vim.cmd("'<,'>StuiPrintIt")
-  wait('the print string after the selection', function()
-    return line(buf) == '3 + 4 7'
-  end)
-  wait('Select mode on the answer', function()
-    return vim.api.nvim_get_mode().mode == 's'
-  end)
-  vim.api.nvim_feedkeys(vim.api.nvim_replace_termcodes('<BS>', true, false, true), 'x', false)
-  check(line(buf) == '3 + 4', 'one Backspace left "' .. line(buf) .. '"')
+  print_it_then_backspace('V')
 end
 
 function cases.do_it()
