@@ -1,6 +1,7 @@
 package smalltalk
 
 import (
+	"strings"
 	"unicode"
 	"unicode/utf8"
 )
@@ -29,8 +30,10 @@ func resolveMethod(m *Method, def *ClassDef) {
 		r.declare(p, Argument)
 	}
 	for _, pr := range m.Pragmas {
-		for _, a := range pr.Args {
+		for i, a := range pr.Args {
 			if v, ok := a.(*Variable); ok {
+				r.declare(v, Temporary)
+			} else if v := primitiveErrorSymbol(pr, i, a); v != nil {
 				r.declare(v, Temporary)
 			} else {
 				r.expr(a)
@@ -40,6 +43,41 @@ func resolveMethod(m *Method, def *ClassDef) {
 	if m.Body != nil {
 		r.sequence(m.Body)
 	}
+}
+
+// primitiveErrorSymbol answers the temporary that <primitive: 97 error: #ec> declares
+// (Pharo reads it as <primitive: 97 error: ec>) when a is the symbol after error:, or nil.
+// The variable stands at the symbol's name.
+func primitiveErrorSymbol(pr *Pragma, i int, a Expr) *Variable {
+	lit, ok := a.(*Literal)
+	if !ok || lit.Kind != SymbolLit || !strings.HasPrefix(pr.Selector, "primitive:") {
+		return nil
+	}
+	keywords := strings.Split(pr.Selector, ":")
+	if i >= len(keywords) || keywords[i] != "error" {
+		return nil
+	}
+	name := strings.TrimPrefix(lit.Text, "#")
+	if !isIdentifier(name) {
+		return nil
+	}
+	return &Variable{Loc: Span{lit.Loc.End - len(name), lit.Loc.End}, Name: name}
+}
+
+// isIdentifier reports whether s is a whole identifier, such as ec or a1_b.
+func isIdentifier(s string) bool {
+	src := []byte(s)
+	if len(src) == 0 || letterAt(src, 0, false) == 0 {
+		return false
+	}
+	for i := 0; i < len(src); {
+		n := letterAt(src, i, true)
+		if n == 0 {
+			return false
+		}
+		i += n
+	}
+	return true
 }
 
 // resolveSequence classifies the variables of a script; undeclared lower-case names get

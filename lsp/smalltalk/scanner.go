@@ -81,6 +81,15 @@ func binaryAt(src []byte, i int) int {
 	return 0
 }
 
+// bomLen answers the size of the UTF-8 byte order mark src starts with, or 0. Editors on
+// Windows may write one; Pharo never does, and it means nothing to the code.
+func bomLen(src []byte) int {
+	if len(src) >= 3 && src[0] == 0xEF && src[1] == 0xBB && src[2] == 0xBF {
+		return 3
+	}
+	return 0
+}
+
 func isDigit(c byte) bool { return '0' <= c && c <= '9' }
 
 func isSeparator(c byte) bool {
@@ -144,12 +153,16 @@ func (s *scanner) error(start, end int, msg string) {
 	}
 }
 
-// skip skips white space and comments.
+// skip skips white space and comments, and a byte order mark at the start of the file.
 func (s *scanner) skip() {
 	for s.pos < s.end {
 		c := s.src[s.pos]
 		if isSeparator(c) {
 			s.pos++
+			continue
+		}
+		if s.pos == 0 && bomLen(s.src[:s.end]) > 0 {
+			s.pos = bomLen(s.src)
 			continue
 		}
 		if c != '"' {

@@ -767,3 +767,61 @@ func TestCRLF(t *testing.T) {
 		}
 	}
 }
+
+// TestByteOrderMark checks that a UTF-8 byte order mark, which editors on Windows may
+// write, is read as white space in every kind of file.
+func TestByteOrderMark(t *testing.T) {
+	const bom = "\xef\xbb\xbf"
+	tests := []struct {
+		name, src string
+		kind      Kind
+		methods   int
+	}{
+		{"tonel", bom + "Extension { #name : #Object }\r\n\r\n{ #category : #x }\r\nObject >> one [\r\n\t^ 1\r\n]\r\n", Tonel, 1},
+		{"tonel with comment", bom + "\"A class\"\nClass { #name : #Foo }\n\n{ #category : #x }\nFoo >> one [ ^ 1 ]\n", Tonel, 1},
+		{"chunk", bom + "!Foo methodsFor: 'x'!\none\n\t^ 1! !\n", Chunk, 1},
+		{"script", bom + "| a | a := 3. a", Script, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if k := KindOf("x.st", []byte(tt.src)); k != tt.kind {
+				t.Errorf("KindOf = %v; want %v", k, tt.kind)
+			}
+			f := Parse([]byte(tt.src), tt.kind)
+			if len(f.Errors) > 0 {
+				t.Errorf("errors: %v", f.Errors)
+			}
+			if len(f.Methods) != tt.methods {
+				t.Errorf("%d methods; want %d", len(f.Methods), tt.methods)
+			}
+		})
+	}
+}
+
+// TestPrimitiveErrorSymbol checks that <primitive: n error: #ec> declares ec, as
+// <primitive: n error: ec> does, and that other pragmas' symbols declare nothing.
+func TestPrimitiveErrorSymbol(t *testing.T) {
+	src := []byte("Class { #name : #Foo }\n\n" +
+		"{ #category : #x }\nFoo >> a [\n\t<primitive: 97 error: #ec>\n\t^ ec\n]\n\n" +
+		"{ #category : #x }\nFoo >> b [\n\t<primitive: 'p' module: 'M' error: ec>\n\t^ ec\n]\n\n" +
+		"{ #category : #x }\nFoo >> c [\n\t<foo: #bar>\n\t^ bar\n]\n")
+	f := Parse(src, Tonel)
+	if len(f.Errors) > 0 {
+		t.Fatalf("errors: %v", f.Errors)
+	}
+	for i, want := range []IdentKind{Temporary, Temporary, Undeclared} {
+		body := f.Methods[i].Body
+		at := bytes.LastIndex(src[:body.Loc.End], []byte("^ ")) + 2
+		id, ok := f.IdentifierAt(at)
+		if !ok || id.Kind != want {
+			t.Errorf("%s: the returned variable is %+v, %v; want %s", f.Methods[i].Selector, id, ok, want)
+			continue
+		}
+		if want == Temporary {
+			decl := string(src[id.Decl.Loc.Start:id.Decl.Loc.End])
+			if decl != "ec" || id.Decl.Loc.Start > f.Methods[i].Pragmas[0].Loc.End {
+				t.Errorf("%s: ec resolves to %q at %v; want the name in the pragma", f.Methods[i].Selector, decl, id.Decl.Loc)
+			}
+		}
+	}
+}

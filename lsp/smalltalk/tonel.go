@@ -224,7 +224,7 @@ func (p *parser) parseSTONValue() stonValue {
 func parseTonel(f *File) {
 	src := f.Src
 	var def *ClassDef
-	i := 0
+	i := bomLen(src)
 	for i < len(src) && isSeparator(src[i]) {
 		i++
 	}

@@ -77,6 +77,9 @@ func (p Problem) String() string { return fmt.Sprintf("%s:%d:%d: %s", p.Path, p.
 type Checker struct {
 	API        *API // required unless SyntaxOnly
 	SyntaxOnly bool
+
+	// Files and Methods count what the checks so far have read.
+	Files, Methods int
 }
 
 // file is a parsed file of the checked directory.
@@ -89,6 +92,7 @@ type file struct {
 // position. It answers an error only when dir cannot be read.
 func (c *Checker) Check(dir string) ([]Problem, error) {
 	var files []file
+	var problems []Problem
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -103,17 +107,20 @@ func (c *Checker) Check(dir string) ([]Problem, error) {
 		if err != nil {
 			return err
 		}
-		files = append(files, file{path: p, f: smalltalk.Parse(src, smalltalk.KindOf(p, src))})
+		fl := file{path: p, f: smalltalk.Parse(src, smalltalk.KindOf(p, src))}
+		c.Files++
+		c.Methods += len(fl.f.Methods)
+		for _, e := range fl.f.Errors {
+			problems = append(problems, problemAt(fl, e.Loc.Start, "syntax", "", e.Msg))
+		}
+		if !c.SyntaxOnly {
+			// the semantic checks need every file at once; a syntax check keeps none
+			files = append(files, fl)
+		}
 		return nil
 	})
 	if err != nil {
 		return nil, err
-	}
-	var problems []Problem
-	for _, fl := range files {
-		for _, e := range fl.f.Errors {
-			problems = append(problems, problemAt(fl, e.Loc.Start, "syntax", "", e.Msg))
-		}
 	}
 	if !c.SyntaxOnly {
 		if c.API == nil {

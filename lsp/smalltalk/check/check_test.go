@@ -1,6 +1,7 @@
 package check
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -128,6 +129,17 @@ func TestCheckSyntaxOnly(t *testing.T) {
 	}
 	if len(problems) != 1 || problems[0].Kind != "syntax" || !strings.HasSuffix(problems[0].Path, "Gadget.class.st") {
 		t.Errorf("problems = %v; want the one syntax error", problems)
+	}
+	methods := 0
+	for _, name := range []string{"Gadget.class.st", "Nowhere.extension.st", "Orphan.class.st"} {
+		src, err := os.ReadFile(filepath.Join("testdata/bad", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		methods += bytes.Count(src, []byte("\n]"))
+	}
+	if c.Files != 3 || c.Methods != methods {
+		t.Errorf("counted %d files and %d methods; want 3 and %d", c.Files, c.Methods, methods)
 	}
 }
 

@@ -68,7 +68,7 @@ func runCheck(ctx context.Context, env *Env, args []string) int {
 		n += len(problems)
 	}
 	if *verbose {
-		fmt.Fprintf(env.Stderr, "stui check: %d problems in %v\n", n, time.Since(start).Round(time.Millisecond))
+		fmt.Fprintf(env.Stderr, "stui check: %d files, %d methods: %d problems in %v\n", c.Files, c.Methods, n, time.Since(start).Round(time.Millisecond))
 	}
 	if n > 0 {
 		return ExitSmalltalk
