@@ -708,6 +708,9 @@ func FuzzParse(f *testing.F) {
 			f.Add(src, uint8(KindOf(path, src)))
 		}
 	}
+	for _, kind := range []Kind{Script, Tonel, Chunk} {
+		f.Add([]byte("\xef\xbb\xbf\xef\xbb\xbf"), uint8(kind)) // a byte order mark, then another
+	}
 	f.Fuzz(func(t *testing.T, src []byte, kind uint8) {
 		file := Parse(src, Kind(kind%3))
 		checkTree(t, file)
