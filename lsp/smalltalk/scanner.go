@@ -161,8 +161,8 @@ func (s *scanner) skip() {
 			s.pos++
 			continue
 		}
-		if s.pos == 0 && bomLen(s.src[:s.end]) > 0 {
-			s.pos = bomLen(s.src)
+		if s.pos == 0 && bomLen(s.src[:s.end]) == 3 {
+			s.pos = 3
 			continue
 		}
 		if c != '"' {
